@@ -1,0 +1,118 @@
+"""Command line: `bioaware train | evaluate | demo` (each with --help)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import resources
+from pathlib import Path
+
+from bioaware.errors import BioawareError
+
+EPILOG = "Runs write runs/<name>/: config.json, provenance.json, metrics.jsonl, results.json, *.ckpt, figures/*.png."
+
+
+def _run_dir(config_path: Path, name: str, out: str | None) -> Path:
+    return Path(out) if out else config_path.parent / name
+
+
+def _print_results(results: dict, run_dir: Path) -> None:
+    print(f"\ntest metrics ({run_dir}):")
+    print(f"  {'model':<10} {'MSE':>8} {'Spike-MSE':>10}")
+    for phase, r in results.items():
+        spike = f"{r['spike_mse']:.3f}" if "spike_mse" in r else "-"
+        print(f"  {phase:<10} {r['mse']:>8.4f} {spike:>10}")
+    print(f"figures: {run_dir / 'figures'}")
+
+
+def cmd_train(args) -> int:
+    from bioaware.config import load_config
+    from bioaware.train.pipeline import run_training
+
+    cfg = load_config(args.config)
+    run_dir = _run_dir(Path(args.config), cfg.run.name, args.out)
+    results = run_training(cfg, run_dir, fresh=args.fresh, max_batches=args.max_batches)
+    if results:
+        _print_results(results, run_dir)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from bioaware.config import config_from_dict, tomllib
+    from bioaware.train.pipeline import run_training
+
+    text = resources.files("bioaware.configs").joinpath("demo.toml").read_text()
+    cfg = config_from_dict(tomllib.loads(text), "bioaware/configs/demo.toml")
+    if args.epochs:
+        cfg.train.epochs = args.epochs
+    run_dir = Path(args.out)
+    _print_results(run_training(cfg, run_dir, fresh=True), run_dir)
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from bioaware.config import config_from_dict
+    from bioaware.data.datasets import load_images
+    from bioaware.train.checkpoint import load_checkpoint
+    from bioaware.train.loop import evaluate
+    from bioaware.train.pipeline import build_tasks
+
+    run_dir = Path(args.run)
+    if not (run_dir / "config.json").is_file():
+        raise BioawareError(f"{run_dir}: no config.json here; pass a run directory written by `bioaware train`")
+    from bioaware.train.rundir import RunDir
+    run = RunDir(run_dir)
+    config = run.read_json("config.json")
+    cfg = config_from_dict(config, str(run_dir / "config.json"))
+    data = load_images(cfg.data)
+    results = {}
+    for task, _ in build_tasks(cfg):
+        ckpt = run.checkpoint(task.phase)
+        if not ckpt.is_file():
+            raise BioawareError(f"{ckpt}: missing; train first with `bioaware train <config>`")
+        task.load_state_dict(load_checkpoint(ckpt, config)["task"])
+        results[task.phase] = evaluate(task, data.test_x, cfg.train.batch_size, cfg.run.seed)
+    _print_results(results, run_dir)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="bioaware", description=__doc__.split("\n")[0] + " — spiking generative "
+                                "models from Norse training to exact Brian2 simulation.", epilog=EPILOG)
+    sub = p.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train", help="train the model of a run config (and its baselines)", epilog=EPILOG)
+    t.add_argument("config", help="TOML run config, e.g. runs/roy_ae_mnist.toml")
+    t.add_argument("--out", help="run directory (default: runs/<name> beside the config)")
+    t.add_argument("--fresh", action="store_true", help="discard checkpoints and metrics of an earlier run")
+    t.add_argument("--max-batches", type=int, help="stop after this many batches per model (resume later)")
+    t.set_defaults(func=cmd_train)
+    e = sub.add_parser("evaluate", help="recompute the test metrics of a trained run")
+    e.add_argument("run", help="run directory, e.g. runs/roy_ae_mnist")
+    e.set_defaults(func=cmd_evaluate)
+    d = sub.add_parser("demo", help="train a small autoencoder on the embedded MNIST subset (a few minutes)")
+    d.add_argument("--out", default="runs/demo", help="run directory (default: runs/demo)")
+    d.add_argument("--epochs", type=int, help="override the demo's 10 epochs")
+    d.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except BioawareError as exc:
+        print(f"bioaware: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("bioaware: aborted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # the loop's Interrupted carries the resume hint
+        from bioaware.train.loop import Interrupted
+        if isinstance(exc, Interrupted):
+            print(f"bioaware: {exc}; run the same command again to resume", file=sys.stderr)
+            return 130
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

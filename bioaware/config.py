@@ -1,0 +1,155 @@
+"""Run configuration: a TOML file validated against typed sections.
+
+Every key has a default, unknown keys and wrong types are errors that name the file and
+the key, so a typo never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from bioaware.errors import BioawareError
+
+
+@dataclass
+class RunSection:
+    name: str = ""  # run directory name; defaults to the config file's stem
+    seed: int = 0
+
+
+@dataclass
+class DataSection:
+    dataset: str = "mnist"  # mnist | fashion_mnist | mnist_5k (the embedded 5,000-image subset)
+    root: str = "data"  # torchvision root; relative paths are taken from the working directory
+    download: bool = True  # try torchvision's download when the root has no copy
+    train_limit: int = 0  # use the first N training images (0 = all)
+    test_limit: int = 0  # use the first N test images (0 = all)
+
+
+@dataclass
+class ModelSection:
+    kind: str = "roy_ae"  # roy_ae (LIF spiking autoencoder) | ann_ae (ANN autoencoder)
+    hidden: int = 196  # hidden layer width (input/output width is the image size, 784)
+    steps: int = 15  # T, time steps per image
+    leak: float = 0.1  # α in V[t] = (1 − α)·V[t−1] + Z[t]; 0 gives an IF neuron
+    v_th: float = 1.0  # firing threshold (dimensionless membrane units)
+    surrogate_slope: float = 5.0  # k in the surrogate dσ(k(V − V_th))/dV
+    encoder: str = "bernoulli"  # bernoulli | poisson rate coding of pixel intensities
+    max_rate: float = 1.0  # spike probability per step of a pixel of value 1 (bernoulli)
+
+
+@dataclass
+class TrainSection:
+    epochs: int = 1
+    batch_size: int = 100
+    optimizer: str = "adam"  # adam | sgd
+    lr: float = 5e-4
+    weight_decay: float = 1e-4
+    lr_schedule: str = "constant"  # constant | cosine (decays to 0 over all batches)
+    update: str = "bptt"  # bptt (one update per batch) | per_step (one update per time step)
+    mask: bool = True  # XOR error mask of the membrane loss
+    checkpoint_every: int = 100  # batches between checkpoints
+
+
+@dataclass
+class BaselinesSection:
+    ann_sgd: bool = False  # same-size ANN autoencoder, plain SGD, trained in the same run
+    ann_adam: bool = False  # same-size ANN autoencoder, Adam, trained in the same run
+    sgd_lr: float = 0.1
+    adam_lr: float = 1e-3
+
+
+@dataclass
+class Config:
+    run: RunSection = field(default_factory=RunSection)
+    data: DataSection = field(default_factory=DataSection)
+    model: ModelSection = field(default_factory=ModelSection)
+    train: TrainSection = field(default_factory=TrainSection)
+    baselines: BaselinesSection = field(default_factory=BaselinesSection)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+CHOICES = {
+    ("data", "dataset"): ("mnist", "fashion_mnist", "mnist_5k"),
+    ("model", "kind"): ("roy_ae", "ann_ae"),
+    ("model", "encoder"): ("bernoulli", "poisson"),
+    ("train", "optimizer"): ("adam", "sgd"),
+    ("train", "lr_schedule"): ("constant", "cosine"),
+    ("train", "update"): ("bptt", "per_step"),
+}
+POSITIVE = {("model", "hidden"), ("model", "steps"), ("train", "epochs"), ("train", "batch_size"),
+            ("train", "checkpoint_every"), ("model", "v_th"), ("train", "lr")}
+
+
+def _check_type(where: str, value: Any, default: Any) -> Any:
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    else:
+        ok = isinstance(value, type(default))
+    if not ok:
+        raise BioawareError(f"{where} must be {type(default).__name__}, got {value!r}")
+    return value
+
+
+def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
+    """Validate a nested dict (as read from TOML) into a :class:`Config`."""
+    cfg = Config()
+    sections = {f.name: f for f in dataclasses.fields(Config)}
+    for sname, body in raw.items():
+        if sname not in sections:
+            raise BioawareError(f"{source}: unknown section [{sname}] (known: {', '.join(sections)}); fix or remove it")
+        if not isinstance(body, dict):
+            raise BioawareError(f"{source}: [{sname}] must be a table of keys")
+        section = getattr(cfg, sname)
+        keys = {f.name for f in dataclasses.fields(section)}
+        for key, value in body.items():
+            if key not in keys:
+                raise BioawareError(
+                    f"{source}: unknown key '{sname}.{key}' (known in [{sname}]: {', '.join(sorted(keys))}); fix or remove it")
+            value = _check_type(f"{source}: {sname}.{key}", value, getattr(section, key))
+            setattr(section, key, value)
+    for (sname, key), allowed in CHOICES.items():
+        if getattr(getattr(cfg, sname), key) not in allowed:
+            raise BioawareError(f"{source}: {sname}.{key} = {getattr(getattr(cfg, sname), key)!r} is not one of {allowed}")
+    for sname, key in POSITIVE:
+        if not getattr(getattr(cfg, sname), key) > 0:
+            raise BioawareError(f"{source}: {sname}.{key} must be > 0")
+    if not 0.0 <= cfg.model.leak < 1.0:
+        raise BioawareError(f"{source}: model.leak must be in [0, 1), got {cfg.model.leak}")
+    if not 0.0 < cfg.model.max_rate <= 1.0 and cfg.model.encoder == "bernoulli":
+        raise BioawareError(f"{source}: model.max_rate must be in (0, 1] for the bernoulli encoder")
+    if cfg.model.kind != "roy_ae" and (cfg.baselines.ann_sgd or cfg.baselines.ann_adam):
+        raise BioawareError(f"{source}: [baselines] trains ANNs beside a roy_ae model; "
+                            f"for model.kind = {cfg.model.kind!r} set train.optimizer instead")
+    return cfg
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a TOML run config; the run name defaults to the file's stem."""
+    path = Path(path)
+    if not path.is_file():
+        raise BioawareError(f"{path}: config file not found; pass a TOML file such as runs/roy_ae_mnist.toml")
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise BioawareError(f"{path}: malformed TOML: {exc}") from None
+    cfg = config_from_dict(raw, str(path))
+    if not cfg.run.name:
+        cfg.run.name = path.stem
+    return cfg

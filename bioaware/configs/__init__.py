@@ -1,0 +1,1 @@
+"""Run configs shipped inside the package (the demo's embedded default)."""

@@ -1,0 +1,1 @@
+"""Models (Norse style: pure dynamics in `functional/`, thin `nn.Module` wrappers here)."""

@@ -1,0 +1,1 @@
+"""Pure functions for neuron dynamics and surrogate gradients."""

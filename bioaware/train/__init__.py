@@ -1,0 +1,1 @@
+"""Training: losses, metrics, the shared loop, checkpoints and run directories."""

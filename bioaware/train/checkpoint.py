@@ -1,0 +1,40 @@
+"""Checkpoints that know which configuration wrote them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from bioaware.errors import BioawareError
+from bioaware.train.rundir import atomic_write
+
+# Keys that may change between an interrupted run and its resume without invalidating it.
+RESUMABLE_CHANGES = {("train", "epochs"), ("train", "checkpoint_every"), ("data", "root"), ("data", "download"),
+                     ("run", "name")}
+
+
+def fingerprint(config: dict[str, Any]) -> dict[str, Any]:
+    """The part of a resolved config that a checkpoint must agree with."""
+    return {f"{section}.{key}": value for section, body in config.items() for key, value in body.items()
+            if section != "baselines" and (section, key) not in RESUMABLE_CHANGES}
+
+
+def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
+    atomic_write(path, lambda tmp: torch.save(state, tmp))
+
+
+def load_checkpoint(path: Path, config: dict[str, Any]) -> dict[str, Any]:
+    """Load `path` and check that it was written for `config`; a mismatch names the differing keys."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:
+        raise BioawareError(f"{path}: unreadable checkpoint ({type(exc).__name__}); delete it to start over") from None
+    expected, found = fingerprint(config), state.get("fingerprint", {})
+    diff = sorted(k for k in expected.keys() | found.keys() if expected.get(k) != found.get(k))
+    if diff:
+        shown = ", ".join(f"{k}: checkpoint {found.get(k)!r} vs config {expected.get(k)!r}" for k in diff[:3])
+        raise BioawareError(f"{path}: checkpoint does not match the config ({shown}); "
+                            f"delete the run directory or pass --fresh to start over")
+    return state

@@ -1,0 +1,53 @@
+"""Figures of a run (PNG): reconstruction grid and loss curves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from bioaware.train.rundir import atomic_write  # noqa: E402
+
+
+def _save(fig, path: Path) -> None:
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight"))
+    plt.close(fig)
+
+
+def reconstruction_grid(rows: dict[str, np.ndarray], path: Path, title: str = "") -> None:
+    """One row of 28×28 images per entry of `rows` (label → array [n, 784]), same columns."""
+    n = min(len(v) for v in rows.values())
+    fig, axes = plt.subplots(len(rows), n, figsize=(1.1 * n, 1.2 * len(rows)), squeeze=False)
+    for r, (label, images) in enumerate(rows.items()):
+        for c in range(n):
+            ax = axes[r][c]
+            ax.imshow(np.asarray(images[c]).reshape(28, 28), cmap="gray")
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[r][0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    _save(fig, path)
+
+
+def loss_curves(metrics: list[dict], path: Path) -> None:
+    """Training loss per batch for every phase of the run (one panel each, moving average of 20)."""
+    phases = list(dict.fromkeys(r["phase"] for r in metrics if r.get("kind") == "train"))
+    if not phases:
+        return
+    fig, axes = plt.subplots(1, len(phases), figsize=(4 * len(phases), 3), squeeze=False)
+    for ax, phase in zip(axes[0], phases):
+        rows = [r for r in metrics if r.get("phase") == phase and r.get("kind") == "train"]
+        steps = np.array([r["step"] for r in rows])
+        loss = np.array([r["loss"] for r in rows])
+        ax.plot(steps, loss, alpha=0.3, lw=0.8)
+        if len(loss) >= 20:
+            ax.plot(steps[19:], np.convolve(loss, np.ones(20) / 20, mode="valid"), lw=1.5)
+        ax.set(title=phase, xlabel="batch", ylabel="loss")
+        ax.set_yscale("log")
+    fig.tight_layout()
+    _save(fig, path)

@@ -1,0 +1,133 @@
+"""The training loop every task shares: data order, progress bar, learning-rate schedule,
+periodic checkpoints, resume after interruption, and test-set evaluation."""
+
+from __future__ import annotations
+
+import math
+import signal
+import threading
+from contextlib import contextmanager
+
+import torch
+from tqdm.auto import tqdm
+
+from bioaware.config import TrainSection
+from bioaware.log import info
+from bioaware.train.checkpoint import fingerprint, load_checkpoint, save_checkpoint
+from bioaware.train.metrics import normalised_mse, spike_mse
+from bioaware.train.rundir import RunDir
+from bioaware.train.tasks import Task
+
+
+class Interrupted(Exception):
+    """Training stopped on SIGINT/SIGTERM after saving a checkpoint at `step`."""
+
+    def __init__(self, phase: str, step: int):
+        super().__init__(f"{phase}: interrupted at batch {step}; checkpoint saved")
+        self.phase, self.step = phase, step
+
+
+@contextmanager
+def stop_requests():
+    """Yield a flag that turns true on the first SIGINT/SIGTERM (a second SIGINT aborts at once)."""
+    flag = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def request(signum, frame):
+        if flag.is_set() and signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        flag.set()
+
+    previous = {s: signal.signal(s, request) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield flag
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def learning_rate(base: float, schedule: str, step: int, total: int) -> float:
+    if schedule == "cosine":
+        return base * 0.5 * (1.0 + math.cos(math.pi * step / total))
+    return base
+
+
+def total_batches(n_train: int, t: TrainSection) -> int:
+    return t.epochs * math.ceil(n_train / t.batch_size)
+
+
+def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunDir, config: dict,
+        max_batches: int | None = None) -> int:
+    """Train `task` for `t.epochs` epochs, resuming from its checkpoint in `run` if there is one.
+
+    Batches are drawn in an order fixed by (seed, epoch); the encoder's random generator is part
+    of the checkpoint, so a resumed run repeats exactly what an uninterrupted one does.
+    `max_batches` stops (with a checkpoint) after that many batches in this call. Returns the step reached.
+    """
+    n_batches = math.ceil(len(train_x) / t.batch_size)
+    total = total_batches(len(train_x), t)
+    ckpt = run.checkpoint(task.phase)
+    generator = torch.Generator().manual_seed(seed)
+    step = 0
+    if ckpt.exists():
+        state = load_checkpoint(ckpt, config)
+        task.load_state_dict(state["task"])
+        generator.set_state(state["rng"])
+        step = state["step"]
+        if step >= total:
+            info(f"{task.phase}: already trained ({step} batches) in {run.path}")
+            return step
+        run.forget_after(task.phase, step)
+        info(f"{task.phase}: resuming from {ckpt} at batch {step} of {total}")
+
+    def save() -> None:
+        save_checkpoint(ckpt, {"task": task.state_dict(), "rng": generator.get_state(), "step": step,
+                               "fingerprint": fingerprint(config)})
+
+    base_lrs = [g["lr"] for g in task.optimizer.param_groups]
+    stop_at = total if max_batches is None else min(total, step + max_batches)
+    task.model.train()
+    with stop_requests() as stop, tqdm(total=total, initial=step, desc=task.phase, unit="batch",
+                                       dynamic_ncols=True, mininterval=1.0) as bar:
+        while step < stop_at:
+            epoch, b = divmod(step, n_batches)
+            order = torch.randperm(len(train_x), generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
+            for group, base in zip(task.optimizer.param_groups, base_lrs):
+                group["lr"] = learning_rate(base, t.lr_schedule, step, total)
+            loss = task.train_batch(train_x[order[b * t.batch_size:(b + 1) * t.batch_size]], generator)
+            step += 1
+            run.log({"phase": task.phase, "kind": "train", "epoch": epoch, "step": step, "loss": loss,
+                     "lr": task.optimizer.param_groups[0]["lr"]})
+            bar.update()
+            bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
+            if stop.is_set():
+                save()
+                raise Interrupted(task.phase, step)
+            if step % t.checkpoint_every == 0 or step == stop_at:
+                save()
+    for group, base in zip(task.optimizer.param_groups, base_lrs):
+        group["lr"] = base
+    return step
+
+
+@torch.no_grad()
+def evaluate(task: Task, images: torch.Tensor, batch_size: int, seed: int) -> dict[str, float]:
+    """Test-set metrics of Roy et al.: MSE (standardised image vs output) and, for SNNs, Spike-MSE."""
+    task.model.eval()
+    generator = torch.Generator().manual_seed(seed + 1)  # evaluation spikes never reuse training draws
+    outputs, ins, rates = [], [], []
+    for start in range(0, len(images), batch_size):
+        rec = task.reconstruct(images[start:start + batch_size], generator)
+        outputs.append(rec.output)
+        if rec.in_counts is not None:
+            ins.append(rec.in_counts)
+            rates.append(rec.hidden_rate)
+    output = torch.cat(outputs)
+    result = {"mse": normalised_mse(images, output), "n_test": len(images)}
+    if ins:
+        result["spike_mse"] = spike_mse(torch.cat(ins), output)
+        result["hidden_rate"] = sum(rates) / len(rates)
+        result["output_spikes_per_pixel"] = float(output.mean())
+    return result

@@ -1,0 +1,104 @@
+"""Run directories: resolved config, provenance, metrics (JSON lines), checkpoints, figures.
+
+Every file is written to a temporary name in the same folder and renamed into place, so an
+interrupted run never leaves a half-written file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable
+
+PACKAGES = ("bioaware", "torch", "torchvision", "norse", "nir", "nirtorch", "brian2", "numpy", "matplotlib")
+
+
+def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
+    """Call `write(tmp)` on a temporary file next to `path`, then rename it to `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write(path, lambda tmp: tmp.write_text(text))
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_commit() -> str:
+    """The commit of the bioaware source tree (with '+dirty' for local changes), or 'unknown'."""
+    src = Path(__file__).resolve().parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=src, capture_output=True, text=True,
+                                check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=src,
+                               capture_output=True, text=True).stdout.strip()
+        return commit + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+class RunDir:
+    """`runs/<name>/`: config.json, provenance.json, metrics.jsonl, results.json, *.ckpt, figures/."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.figures = self.path / "figures"
+        self.figures.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def metrics_file(self) -> Path:
+        return self.path / "metrics.jsonl"
+
+    def checkpoint(self, phase: str) -> Path:
+        return self.path / f"{phase}.ckpt"
+
+    def write_json(self, name: str, obj: Any) -> None:
+        atomic_write_text(self.path / name, json.dumps(obj, indent=2, sort_keys=True) + "\n")
+
+    def read_json(self, name: str) -> Any:
+        return json.loads((self.path / name).read_text())
+
+    def record_start(self, config: dict[str, Any], extra: dict[str, Any]) -> None:
+        """Write the resolved config and the provenance of this run (seed, versions, commit, command)."""
+        self.write_json("config.json", config)
+        self.write_json("provenance.json", {
+            "seed": config["run"]["seed"], "versions": package_versions(), "git_commit": git_commit(),
+            "command": sys.argv, "host": platform.node(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            **extra})
+
+    def metrics(self) -> list[dict[str, Any]]:
+        if not self.metrics_file.exists():
+            return []
+        return [json.loads(line) for line in self.metrics_file.read_text().splitlines() if line.strip()]
+
+    def log(self, row: dict[str, Any]) -> None:
+        with self.metrics_file.open("a") as fh:
+            fh.write(json.dumps(row) + "\n")
+
+    def forget_after(self, phase: str, step: int) -> None:
+        """Drop the rows of `phase` logged after `step` (training that a resume will redo)."""
+        rows = [r for r in self.metrics() if not (r.get("phase") == phase and r.get("step", -1) > step)]
+        atomic_write_text(self.metrics_file, "".join(json.dumps(r) + "\n" for r in rows))
