@@ -1,0 +1,64 @@
+"""The command line as a user types it (subprocesses, real exit codes and messages)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+BIOAWARE = [sys.executable, "-m", "bioaware.cli"]
+
+
+def run(*args, cwd=None):
+    return subprocess.run([*BIOAWARE, *args], capture_output=True, text=True, cwd=cwd, timeout=600)
+
+
+@pytest.mark.parametrize("args", [[], ["train"], ["evaluate"], ["demo"]])
+def test_help_everywhere(args):
+    result = run(*args, "--help")
+    assert result.returncode == 0 and "usage: bioaware" in result.stdout
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[model]\nhiden = 3\n", "unknown key 'model.hiden'"),
+    ("[model\n", "malformed TOML"),
+    ("[data]\nroot = '/no/such/root'\ndownload = false\n", "data.root '/no/such/root' does not exist"),
+])
+def test_bad_input_one_line_and_nonzero_exit(write_toml, tmp_path, text, message):
+    result = run("train", str(write_toml(text)), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len([l for l in result.stderr.splitlines() if l.startswith("bioaware: error")]) == 1
+
+
+def test_demo_runs_and_writes_figures(tmp_path):
+    result = run("demo", "--epochs", "1", "--out", str(tmp_path / "demo"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "snn" in result.stdout and "ann_adam" in result.stdout
+    assert (tmp_path / "demo" / "figures" / "reconstruction_snn.png").is_file()
+    again = run("evaluate", str(tmp_path / "demo"))
+    assert again.returncode == 0 and "snn" in again.stdout
+
+
+def test_sigint_saves_checkpoint_and_resume_finishes(write_toml, tmp_path):
+    cfg = write_toml("[data]\ndataset = 'mnist_5k'\n[model]\nhidden = 64\n"
+                     "[train]\nepochs = 4\ncheckpoint_every = 1000\n")
+    out = tmp_path / "run"
+    proc = subprocess.Popen([*BIOAWARE, "train", str(cfg), "--out", str(out)], stderr=subprocess.PIPE, text=True)
+    metrics = out / "metrics.jsonl"
+    deadline = time.time() + 120
+    while time.time() < deadline and not (metrics.exists() and len(metrics.read_text().splitlines()) >= 5):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    stderr = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 130, stderr[-2000:]
+    assert "checkpoint saved; run the same command again to resume" in stderr
+    assert (out / "snn.ckpt").is_file() and not list(out.glob("*.tmp"))
+    result = run("train", str(cfg), "--out", str(out))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "resuming from" in result.stderr
+    steps = [int(l.split('"step": ')[1].split(",")[0]) for l in metrics.read_text().splitlines() if '"train"' in l]
+    assert steps == list(range(1, 161))

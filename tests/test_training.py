@@ -1,0 +1,86 @@
+"""Training on real MNIST images: the loss falls, runs resume exactly, bad checkpoints are refused."""
+
+import json
+
+import pytest
+import torch
+
+from bioaware.config import config_from_dict
+from bioaware.data.datasets import ImageData
+from bioaware.errors import BioawareError
+from bioaware.train.loop import evaluate, fit
+from bioaware.train.pipeline import run_training
+from bioaware.train.rundir import RunDir
+from bioaware.train.tasks import SpikingAutoencoderTask
+
+TINY = {"model": {"hidden": 64, "steps": 10, "surrogate_slope": 2.0},
+        "train": {"epochs": 1, "batch_size": 20, "lr": 5e-3, "checkpoint_every": 3}}
+
+
+def tiny(n_train, n_test, mnist_data, **overrides):
+    raw = json.loads(json.dumps(TINY))
+    for section, body in overrides.items():
+        raw.setdefault(section, {}).update(body)
+    data = ImageData(mnist_data.train_x[:n_train], mnist_data.train_y[:n_train],
+                     mnist_data.test_x[:n_test], mnist_data.test_y[:n_test], source="test subset")
+    return config_from_dict(raw), data
+
+
+@pytest.mark.parametrize("update", ["bptt", "per_step"])
+def test_tiny_autoencoder_loss_falls(mnist_data, tmp_path, update):
+    cfg, data = tiny(300, 100, mnist_data, train={"epochs": 3, "update": update})
+    task = SpikingAutoencoderTask(cfg.model, cfg.train)
+    before = evaluate(task, data.test_x, 50, 0)
+    run = RunDir(tmp_path / "run")
+    fit(task, data.train_x, cfg.train, 0, run, cfg.to_dict())
+    after = evaluate(task, data.test_x, 50, 0)
+    losses = [r["loss"] for r in run.metrics()]
+    assert len(losses) == 45
+    assert sum(losses[-5:]) < 0.8 * sum(losses[:5])
+    assert after["mse"] < before["mse"] - 0.3
+    assert after["spike_mse"] < before["spike_mse"]
+
+
+def test_resume_repeats_the_uninterrupted_run(mnist_data, tmp_path):
+    cfg, data = tiny(200, 20, mnist_data, train={"epochs": 2})  # 20 batches over 2 epochs
+    straight = SpikingAutoencoderTask(cfg.model, cfg.train)
+    torch.manual_seed(0)
+    straight.model.load_state_dict(SpikingAutoencoderTask(cfg.model, cfg.train).model.state_dict())
+    init = {k: v.clone() for k, v in straight.model.state_dict().items()}
+    fit(straight, data.train_x, cfg.train, 0, RunDir(tmp_path / "a"), cfg.to_dict())
+
+    run_b = RunDir(tmp_path / "b")
+    first = SpikingAutoencoderTask(cfg.model, cfg.train)
+    first.model.load_state_dict(init)
+    assert fit(first, data.train_x, cfg.train, 0, run_b, cfg.to_dict(), max_batches=13) == 13
+    resumed = SpikingAutoencoderTask(cfg.model, cfg.train)  # a fresh process would start from scratch
+    assert fit(resumed, data.train_x, cfg.train, 0, run_b, cfg.to_dict()) == 20
+    for key, value in straight.model.state_dict().items():
+        assert torch.equal(value, resumed.model.state_dict()[key]), key
+    steps = [r["step"] for r in run_b.metrics()]
+    assert steps == list(range(1, 21))
+
+
+def test_checkpoint_of_another_config_is_refused(mnist_data, tmp_path):
+    cfg, data = tiny(40, 20, mnist_data)
+    run_training(cfg, tmp_path / "run", data=data)
+    other, _ = tiny(40, 20, mnist_data, model={"hidden": 16})
+    with pytest.raises(BioawareError, match=r"snn.ckpt: checkpoint does not match the config \(model.hidden: "
+                                            r"checkpoint 64 vs config 16\)"):
+        run_training(other, tmp_path / "run", data=data)
+
+
+def test_run_directory_records_everything(mnist_data, tmp_path):
+    cfg, data = tiny(60, 40, mnist_data, baselines={"ann_sgd": True, "ann_adam": True})
+    results = run_training(cfg, tmp_path / "run", data=data)
+    assert set(results) == {"snn", "ann_sgd", "ann_adam"}
+    run = tmp_path / "run"
+    provenance = json.loads((run / "provenance.json").read_text())
+    assert provenance["seed"] == 0 and provenance["versions"]["torch"].startswith("2.")
+    assert provenance["git_commit"]
+    assert json.loads((run / "config.json").read_text())["model"]["hidden"] == 64
+    saved = json.loads((run / "results.json").read_text())["results"]
+    assert saved["snn"]["mse"] == pytest.approx(results["snn"]["mse"])
+    for name in ("loss.png", "reconstruction_snn.png", "reconstruction_ann_adam.png"):
+        assert (run / "figures" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not list(run.glob("**/*.tmp"))
