@@ -45,6 +45,7 @@ class ModelSection:
     surrogate_slope: float = 5.0  # k in the surrogate dσ(k(V − V_th))/dV
     encoder: str = "bernoulli"  # bernoulli | poisson rate coding of pixel intensities
     max_rate: float = 1.0  # spike probability per step of a pixel of value 1 (bernoulli)
+    ann_activation: str = "relu"  # hidden activation of ANN autoencoders (ann_ae and baselines): relu | sigmoid
 
 
 @dataclass
@@ -84,6 +85,7 @@ CHOICES = {
     ("data", "dataset"): ("mnist", "fashion_mnist", "mnist_5k"),
     ("model", "kind"): ("roy_ae", "ann_ae"),
     ("model", "encoder"): ("bernoulli", "poisson"),
+    ("model", "ann_activation"): ("relu", "sigmoid"),
     ("train", "optimizer"): ("adam", "sgd"),
     ("train", "lr_schedule"): ("constant", "cosine"),
     ("train", "update"): ("bptt", "per_step"),

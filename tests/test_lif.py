@@ -58,3 +58,29 @@ def test_surrogate_gradient_is_sigmoid_derivative():
     s = torch.sigmoid(4.0 * (v.detach() - 1.0))
     assert torch.allclose(v.grad, 4.0 * s * (1 - s))
     assert z.tolist() == [0.0, 1.0, 1.0]
+
+
+def test_autoencoder_window_equals_step_by_step():
+    """RoyAutoencoder.forward (layer by layer over the window) = the online step loop, values and gradients."""
+    from bioaware.data.encoders import bernoulli_rate
+    from bioaware.models.roy_ae import RoyAutoencoder
+    from bioaware.train.losses import masked_membrane_loss
+
+    torch.manual_seed(0)
+    model = RoyAutoencoder(784, 40, LIFParameters(0.1, 1.0, 2.0)).double()
+    with torch.no_grad():
+        model.encoder.weight.mul_(4.0)  # enough drive for hidden spikes
+    x = bernoulli_rate(torch.rand(5, 784, dtype=torch.float64), 12, generator=torch.Generator().manual_seed(1))
+    out = model(x)
+    g_window = torch.autograd.grad(masked_membrane_loss(out.out_v, out.out_z, x), list(model.parameters()))
+    state, zs, vs = None, [], []
+    for x_t in x:
+        step, state = model.step(x_t, state)
+        zs.append(step.out_z)
+        vs.append(step.out_v)
+    z, v = torch.stack(zs), torch.stack(vs)
+    g_steps = torch.autograd.grad(masked_membrane_loss(v, z, x), list(model.parameters()))
+    assert out.hidden_z.sum() > 20 and z.sum() > 20
+    assert torch.equal(out.out_z, z) and torch.allclose(out.out_v, v)
+    for a, b in zip(g_window, g_steps):
+        assert torch.allclose(a, b, atol=1e-10)

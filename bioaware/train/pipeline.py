@@ -28,10 +28,10 @@ def build_tasks(cfg: Config) -> list[tuple[Task, TrainSection]]:
     if m.kind == "roy_ae":
         tasks: list[tuple[Task, TrainSection]] = [(SpikingAutoencoderTask(m, t), t)]
     else:
-        tasks = [(AnnAutoencoderTask(m.hidden, t.optimizer, t.lr, t.weight_decay, f"ann_{t.optimizer}"), t)]
+        tasks = [(AnnAutoencoderTask(m, t.optimizer, t.lr, t.weight_decay, f"ann_{t.optimizer}"), t)]
     for enabled, optimizer, lr in ((b.ann_sgd, "sgd", b.sgd_lr), (b.ann_adam, "adam", b.adam_lr)):
         if enabled:
-            task = AnnAutoencoderTask(m.hidden, optimizer, lr, t.weight_decay, f"ann_{optimizer}")
+            task = AnnAutoencoderTask(m, optimizer, lr, t.weight_decay, f"ann_{optimizer}")
             tasks.append((task, dataclasses.replace(t, optimizer=optimizer, lr=lr, lr_schedule="constant")))
     return tasks
 

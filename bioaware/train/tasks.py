@@ -96,9 +96,9 @@ class SpikingAutoencoderTask(Task):
 class AnnAutoencoderTask(Task):
     """Same-size ANN autoencoder, ½‖x − x̂‖² per image averaged over the batch."""
 
-    def __init__(self, hidden: int, optimizer: str, lr: float, weight_decay: float, phase: str):
+    def __init__(self, m: ModelSection, optimizer: str, lr: float, weight_decay: float, phase: str):
         self.phase = phase
-        self.model = AnnAutoencoder(784, hidden)
+        self.model = AnnAutoencoder(784, m.hidden, m.ann_activation)
         self.optimizer = make_optimizer(self.model.parameters(), optimizer, lr, weight_decay)
 
     def train_batch(self, images, generator):
