@@ -1,4 +1,4 @@
-"""Command line: `bioaware train | evaluate | demo` (each with --help)."""
+"""Command line: `bioaware train | evaluate | summary | demo` (each with --help)."""
 
 from __future__ import annotations
 
@@ -76,6 +76,13 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_summary(args) -> int:
+    from bioaware.train.summary import summary_table
+
+    print(summary_table([Path(r) for r in args.runs]))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bioaware", description=__doc__.split("\n")[0] + " — spiking generative "
                                 "models from Norse training to exact Brian2 simulation.", epilog=EPILOG)
@@ -89,6 +96,9 @@ def parser() -> argparse.ArgumentParser:
     e = sub.add_parser("evaluate", help="recompute the test metrics of a trained run")
     e.add_argument("run", help="run directory, e.g. runs/roy_ae_mnist")
     e.set_defaults(func=cmd_evaluate)
+    s = sub.add_parser("summary", help="Markdown table of finished runs beside the paper's figures")
+    s.add_argument("runs", nargs="+", help="run directories, e.g. runs/roy_ae_mnist*/")
+    s.set_defaults(func=cmd_summary)
     d = sub.add_parser("demo", help="train a small autoencoder on the embedded MNIST subset (a few minutes)")
     d.add_argument("--out", default="runs/demo", help="run directory (default: runs/demo)")
     d.add_argument("--epochs", type=int, help="override the demo's 10 epochs")

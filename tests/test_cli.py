@@ -15,7 +15,7 @@ def run(*args, cwd=None):
     return subprocess.run([*BIOAWARE, *args], capture_output=True, text=True, cwd=cwd, timeout=600)
 
 
-@pytest.mark.parametrize("args", [[], ["train"], ["evaluate"], ["demo"]])
+@pytest.mark.parametrize("args", [[], ["train"], ["evaluate"], ["summary"], ["demo"]])
 def test_help_everywhere(args):
     result = run(*args, "--help")
     assert result.returncode == 0 and "usage: bioaware" in result.stdout

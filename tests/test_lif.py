@@ -84,3 +84,11 @@ def test_autoencoder_window_equals_step_by_step():
     assert torch.equal(out.out_z, z) and torch.allclose(out.out_v, v)
     for a, b in zip(g_window, g_steps):
         assert torch.allclose(a, b, atol=1e-10)
+
+
+def test_surrogate_gradient_finite_far_below_threshold():
+    # exp(−k·x) overflows float32 for k·x < −88; the gradient must stay finite (0), not NaN
+    x = torch.tensor([-30.0, -1e4, 30.0], requires_grad=True)
+    z, _, _ = lif_step(x, torch.zeros(3), LIFParameters(0.0, 1.0, 5.0))
+    z.sum().backward()
+    assert torch.isfinite(x.grad).all() and x.grad[0] < 1e-30

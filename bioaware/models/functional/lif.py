@@ -44,15 +44,21 @@ class _LIFScan(torch.autograd.Function):
         z = (v_pre >= v_th).to(currents.dtype)
         ctx.save_for_backward(v_pre)
         ctx.params = (leak, v_th, slope)
+        ctx.set_materialize_grads(False)  # an unused output (hidden V, output Z) gets None, not zeros
         return z, v_pre
 
     @staticmethod
     def backward(ctx, grad_z: torch.Tensor | None, grad_v_pre: torch.Tensor | None):
         (v_pre,) = ctx.saved_tensors
         leak, v_th, slope = ctx.params
-        grad = torch.zeros_like(v_pre) if grad_v_pre is None else grad_v_pre.clone()
-        if grad_z is not None:
-            grad.addcmul_(grad_z, sigmoid_grad(v_pre - v_th, slope))
+        if grad_z is None and grad_v_pre is None:
+            return None, None, None, None
+        if grad_z is None:
+            grad = grad_v_pre.clone()
+        else:
+            grad = sigmoid_grad(v_pre - v_th, slope).mul_(grad_z)
+            if grad_v_pre is not None:
+                grad.add_(grad_v_pre)
         keep = (v_pre < v_th).to(v_pre.dtype).mul_(1.0 - leak)  # dV_pre[t+1]/dV_pre[t]
         for t in range(v_pre.shape[0] - 2, -1, -1):
             grad[t].addcmul_(keep[t], grad[t + 1])

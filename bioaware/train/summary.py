@@ -1,0 +1,37 @@
+"""A Markdown table of finished runs (config → test MSE / Spike-MSE), beside Roy et al.'s Table 1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bioaware.errors import BioawareError
+
+# Roy, Panda & Roy 2019, Table 1 (test MSE), keyed by (dataset, hidden, model)
+PAPER = {("mnist", 196, "snn"): 0.357, ("mnist", 196, "ann_sgd"): 0.226, ("mnist", 196, "ann_adam"): 0.122,
+         ("fashion_mnist", 1024, "snn"): 0.140, ("fashion_mnist", 1024, "ann_sgd"): 0.418,
+         ("fashion_mnist", 1024, "ann_adam"): 0.387, ("fashion_mnist", 512, "snn"): 0.178}
+HEADER = ["run", "model", "data", "hidden", "T", "leak", "slope", "update", "mask", "epochs", "lr",
+          "test MSE", "Spike-MSE", "paper MSE"]
+
+
+def _row(run: Path, cfg: dict, phase: str, r: dict) -> list[str]:
+    m, t, d = cfg["model"], cfg["train"], cfg["data"]
+    spiking = "spike_mse" in r
+    own_lr = spiking or m["kind"] == "ann_ae"  # baselines train at [baselines] learning rates
+    snn_cells = [m["steps"], m["leak"], m["surrogate_slope"], t["update"], t["mask"]] if spiking else ["–"] * 5
+    paper = PAPER.get((d["dataset"], m["hidden"], phase), "")
+    return [run.name, phase, d["dataset"], m["hidden"], *snn_cells, t["epochs"], t["lr"] if own_lr else "baseline",
+            f"{r['mse']:.4f}", f"{r['spike_mse']:.3f}" if spiking else "–", paper]
+
+
+def summary_table(run_dirs: list[Path]) -> str:
+    """One Markdown row per (run, model), with the settings that distinguish the experiments."""
+    rows = [HEADER, ["---"] * len(HEADER)]
+    for run in run_dirs:
+        if not (run / "results.json").is_file():
+            raise BioawareError(f"{run}: no results.json; the run has not finished (train it, or resume it)")
+        cfg = json.loads((run / "config.json").read_text())
+        for phase, r in json.loads((run / "results.json").read_text())["results"].items():
+            rows.append(_row(run, cfg, phase, r))
+    return "\n".join("| " + " | ".join(str(c) for c in row) + " |" for row in rows)
