@@ -37,3 +37,18 @@ def test_normalised_mse_properties():
 
 def test_spike_mse():
     assert spike_mse(torch.tensor([[3.0, 0.0]]), torch.tensor([[1.0, 1.0]])) == pytest.approx(2.5)
+
+
+@pytest.mark.parametrize("mask", [True, False])
+def test_fused_loss_equals_its_formula(mask):
+    g = torch.Generator().manual_seed(0)
+    in_z = (torch.rand(6, 4, 30, generator=g) < 0.3).double()
+    out_z = (torch.rand(6, 4, 30, generator=g) < 0.3).double()
+    v = (torch.randn(6, 4, 30, generator=g, dtype=torch.float64) + 0.5).requires_grad_()
+    loss = masked_membrane_loss(v, out_z, in_z, v_th=1.5, mask=mask)
+    error = (1.5 * in_z - v) * ((in_z != out_z).double() if mask else 1.0)
+    reference = 0.5 * error.pow(2).sum() / 4
+    assert loss.item() == pytest.approx(reference.item())
+    g1, = torch.autograd.grad(loss, v)
+    g2, = torch.autograd.grad(reference, v)
+    assert torch.allclose(g1, g2)

@@ -39,7 +39,7 @@ class _LIFScan(torch.autograd.Function):
         v_pre = torch.empty_like(currents)
         v = torch.zeros_like(currents[0])
         for t in range(currents.shape[0]):
-            torch.add(v.mul_(1.0 - leak), currents[t], out=v_pre[t])
+            torch.add(currents[t], v, alpha=1.0 - leak, out=v_pre[t])
             v = v_pre[t].masked_fill(v_pre[t] >= v_th, 0.0)
         z = (v_pre >= v_th).to(currents.dtype)
         ctx.save_for_backward(v_pre)
