@@ -29,7 +29,7 @@ def cmd_train(args) -> int:
     from bioaware.config import load_config
     from bioaware.train.pipeline import run_training
 
-    cfg = load_config(args.config)
+    cfg = load_config(args.config, args.set)
     run_dir = _run_dir(Path(args.config), cfg.run.name, args.out)
     results = run_training(cfg, run_dir, fresh=args.fresh, max_batches=args.max_batches)
     if results:
@@ -77,9 +77,17 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_summary(args) -> int:
-    from bioaware.train.summary import summary_table
+    from bioaware.train.summary import HEADER, collect, summary_table
 
-    print(summary_table([Path(r) for r in args.runs]))
+    rows = collect([Path(r) for r in args.runs])
+    print(summary_table(rows))
+    if args.figure:
+        from bioaware.train.figures import mse_bars
+
+        col = {name: i for i, name in enumerate(HEADER)}
+        mse_bars([f"{r[col['run']]}: {r[col['model']]}" for r in rows], [float(r[col["test MSE"]]) for r in rows],
+                 [r[col["paper MSE"]] if r[col["paper MSE"]] != "" else None for r in rows], Path(args.figure))
+        print(f"figure: {args.figure}")
     return 0
 
 
@@ -91,6 +99,8 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("config", help="TOML run config, e.g. runs/roy_ae_mnist.toml")
     t.add_argument("--out", help="run directory (default: runs/<name> beside the config)")
     t.add_argument("--fresh", action="store_true", help="discard checkpoints and metrics of an earlier run")
+    t.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                   help="override a config key (repeatable), e.g. --set run.seed=1 --set model.leak=0.2")
     t.add_argument("--max-batches", type=int, help="stop after this many batches per model (resume later)")
     t.set_defaults(func=cmd_train)
     e = sub.add_parser("evaluate", help="recompute the test metrics of a trained run")
@@ -98,6 +108,7 @@ def parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_evaluate)
     s = sub.add_parser("summary", help="Markdown table of finished runs beside the paper's figures")
     s.add_argument("runs", nargs="+", help="run directories, e.g. runs/roy_ae_mnist*/")
+    s.add_argument("--figure", metavar="PNG", help="also draw the test MSE of every row as bars")
     s.set_defaults(func=cmd_summary)
     d = sub.add_parser("demo", help="train a small autoencoder on the embedded MNIST subset (a few minutes)")
     d.add_argument("--out", default="runs/demo", help="run directory (default: runs/demo)")

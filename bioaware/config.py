@@ -142,8 +142,21 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
     return cfg
 
 
-def load_config(path: str | Path) -> Config:
-    """Read and validate a TOML run config; the run name defaults to the file's stem."""
+def apply_override(raw: dict[str, Any], assignment: str) -> None:
+    """Apply `section.key=value` (value in TOML syntax; bare words are strings) to a raw config dict."""
+    target, sep, value = assignment.partition("=")
+    section, dot, key = target.strip().partition(".")
+    if not sep or not dot or not section or not key:
+        raise BioawareError(f"--set {assignment!r}: expected section.key=value, e.g. --set run.seed=1")
+    try:
+        parsed = tomllib.loads(f"v = {value.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        parsed = value.strip()
+    raw.setdefault(section, {})[key] = parsed
+
+
+def load_config(path: str | Path, overrides: list[str] = ()) -> Config:
+    """Read and validate a TOML run config (plus `--set` overrides); the run name defaults to the file's stem."""
     path = Path(path)
     if not path.is_file():
         raise BioawareError(f"{path}: config file not found; pass a TOML file such as runs/roy_ae_mnist.toml")
@@ -151,7 +164,9 @@ def load_config(path: str | Path) -> Config:
         raw = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as exc:
         raise BioawareError(f"{path}: malformed TOML: {exc}") from None
-    cfg = config_from_dict(raw, str(path))
+    for assignment in overrides:
+        apply_override(raw, assignment)
+    cfg = config_from_dict(raw, str(path) + (" with --set " + " ".join(overrides) if overrides else ""))
     if not cfg.run.name:
         cfg.run.name = path.stem
     return cfg

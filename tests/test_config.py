@@ -38,3 +38,13 @@ def test_bad_configs_name_file_and_problem(write_toml, text, message):
 def test_missing_file():
     with pytest.raises(BioawareError, match="config file not found"):
         load_config("no/such/config.toml")
+
+
+def test_overrides(write_toml):
+    path = write_toml("[model]\nhidden = 32\n")
+    cfg = load_config(path, ["run.seed=3", "model.leak=0.2", "data.dataset=fashion_mnist", "train.mask=false"])
+    assert (cfg.run.seed, cfg.model.leak, cfg.data.dataset, cfg.train.mask) == (3, 0.2, "fashion_mnist", False)
+    with pytest.raises(BioawareError, match="unknown key 'model.hiden'"):
+        load_config(path, ["model.hiden=3"])
+    with pytest.raises(BioawareError, match="expected section.key=value"):
+        load_config(path, ["seed"])

@@ -11,7 +11,7 @@ from bioaware.errors import BioawareError
 from bioaware.train.loop import evaluate, fit
 from bioaware.train.pipeline import run_training
 from bioaware.train.rundir import RunDir
-from bioaware.train.summary import summary_table
+from bioaware.train.summary import collect, summary_table
 from bioaware.train.tasks import SpikingAutoencoderTask
 
 TINY = {"model": {"hidden": 64, "steps": 10, "surrogate_slope": 2.0},
@@ -85,7 +85,7 @@ def test_run_directory_records_everything(mnist_data, tmp_path):
     for name in ("loss.png", "reconstruction_snn.png", "reconstruction_ann_adam.png"):
         assert (run / "figures" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not list(run.glob("**/*.tmp"))
-    table = summary_table([run]).splitlines()
+    table = summary_table(collect([run])).splitlines()
     assert len(table) == 2 + 3
     assert any(line.startswith("| run | snn | mnist | 64 | 10 | 0.1 | 2.0 | bptt | True |")
                and f"{results['snn']['mse']:.4f}" in line for line in table)

@@ -51,3 +51,17 @@ def loss_curves(metrics: list[dict], path: Path) -> None:
         ax.set_yscale("log")
     fig.tight_layout()
     _save(fig, path)
+
+
+def mse_bars(labels: list[str], mse: list[float], paper: list[float | None], path: Path) -> None:
+    """Horizontal bars of test MSE per (run, model); the paper's figure for that row as a black tick."""
+    fig, ax = plt.subplots(figsize=(7, 0.35 * len(labels) + 1.2))
+    y = np.arange(len(labels))
+    ax.barh(y, mse, color="tab:blue")
+    for yi, p in zip(y, paper):
+        if p is not None:
+            ax.plot([p, p], [yi - 0.4, yi + 0.4], color="black", lw=2)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("test MSE (standardised image vs output)   | = paper, Table 1")
+    _save(fig, path)

@@ -25,13 +25,18 @@ def _row(run: Path, cfg: dict, phase: str, r: dict) -> list[str]:
             f"{r['mse']:.4f}", f"{r['spike_mse']:.3f}" if spiking else "–", paper]
 
 
-def summary_table(run_dirs: list[Path]) -> str:
-    """One Markdown row per (run, model), with the settings that distinguish the experiments."""
-    rows = [HEADER, ["---"] * len(HEADER)]
+def collect(run_dirs: list[Path]) -> list[list]:
+    """Rows (see HEADER) of every model of every finished run."""
+    rows = []
     for run in run_dirs:
         if not (run / "results.json").is_file():
             raise BioawareError(f"{run}: no results.json; the run has not finished (train it, or resume it)")
         cfg = json.loads((run / "config.json").read_text())
         for phase, r in json.loads((run / "results.json").read_text())["results"].items():
             rows.append(_row(run, cfg, phase, r))
-    return "\n".join("| " + " | ".join(str(c) for c in row) + " |" for row in rows)
+    return rows
+
+
+def summary_table(rows: list[list]) -> str:
+    """One Markdown row per (run, model), with the settings that distinguish the experiments."""
+    return "\n".join("| " + " | ".join(str(c) for c in row) + " |" for row in [HEADER, ["---"] * len(HEADER), *rows])
