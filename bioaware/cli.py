@@ -1,4 +1,4 @@
-"""Command line: `bioaware train | evaluate | summary | demo` (each with --help)."""
+"""Command line: `bioaware train | evaluate | export | inspect | summary | demo` (each with --help)."""
 
 from __future__ import annotations
 
@@ -76,6 +76,28 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from bioaware.interchange.export import export_nir
+
+    print(f"wrote {export_nir(Path(args.run), Path(args.export_root))}")
+    return 0
+
+
+def cmd_inspect(args) -> int:
+    from bioaware.interchange.from_nir import graph_to_layers, read_graph
+
+    layers, meta = graph_to_layers(read_graph(args.file), args.file)
+    print(f"{args.file}: {len(layers)} spiking layers, dt = {meta['dt'] * 1e3:g} ms, "
+          f"model {meta.get('model', '?')}, encoder {meta.get('encoder', '?')}, {meta.get('steps', '?')} steps")
+    width = layers[0].weight.shape[1]
+    for layer in layers:
+        kind = "IF" if layer.leak == 0 else f"LIF (leak {layer.leak:g}/step)"
+        print(f"  {layer.name}: {width} → {layer.size}, {kind}, v_th {layer.v_th:g}, "
+              f"|w| mean {abs(layer.weight).mean():.4f}")
+        width = layer.size
+    return 0
+
+
 def cmd_summary(args) -> int:
     from bioaware.train.summary import HEADER, collect, summary_table
 
@@ -106,6 +128,14 @@ def parser() -> argparse.ArgumentParser:
     e = sub.add_parser("evaluate", help="recompute the test metrics of a trained run")
     e.add_argument("run", help="run directory, e.g. runs/roy_ae_mnist")
     e.set_defaults(func=cmd_evaluate)
+    x = sub.add_parser("export", help="write a trained run's spiking model as a NIR graph")
+    x.add_argument("run", help="run directory, e.g. runs/roy_ae_mnist")
+    x.add_argument("--to", choices=["nir"], default="nir", help="format (default: nir)")
+    x.add_argument("--export-root", default="export", help="folder for export/<name>/model.nir (default: export)")
+    x.set_defaults(func=cmd_export)
+    i = sub.add_parser("inspect", help="check a NIR file and describe its layers")
+    i.add_argument("file", help="NIR file, e.g. export/roy_ae_mnist/model.nir")
+    i.set_defaults(func=cmd_inspect)
     s = sub.add_parser("summary", help="Markdown table of finished runs beside the paper's figures")
     s.add_argument("runs", nargs="+", help="run directories, e.g. runs/roy_ae_mnist*/")
     s.add_argument("--figure", metavar="PNG", help="also draw the test MSE of every row as bars")

@@ -7,6 +7,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from bioaware.interchange.layers import DenseSpikingLayer
 from bioaware.models.functional.lif import LIFParameters, lif_scan, lif_step
 
 
@@ -39,3 +40,20 @@ class RoyAutoencoder(nn.Module):
         hidden_z, _, v_hidden = lif_step(self.encoder(x_t), state[0], self.p)
         out_z, out_v, v_out = lif_step(self.decoder(hidden_z), state[1], self.p)
         return AutoencoderSpikes(hidden_z, out_z, out_v), (v_hidden, v_out)
+
+    def layer_specs(self) -> list[DenseSpikingLayer]:
+        """The two layers as framework-free specs (weights as float64 numpy arrays)."""
+        return [DenseSpikingLayer(name, layer.weight.detach().double().numpy(), self.p.leak, self.p.v_th)
+                for name, layer in (("hidden", self.encoder), ("reconstruction", self.decoder))]
+
+    @classmethod
+    def from_layer_specs(cls, layers: list[DenseSpikingLayer], slope: float = 5.0) -> "RoyAutoencoder":
+        """Rebuild from two specs (e.g. read from NIR); both layers must share leak and threshold."""
+        hidden, output = layers
+        if (hidden.leak, hidden.v_th) != (output.leak, output.v_th) or len(layers) != 2:
+            raise ValueError("RoyAutoencoder needs two layers with one leak and one threshold")
+        model = cls(hidden.weight.shape[1], hidden.size, LIFParameters(hidden.leak, hidden.v_th, slope))
+        with torch.no_grad():
+            model.encoder.weight.copy_(torch.from_numpy(hidden.weight))
+            model.decoder.weight.copy_(torch.from_numpy(output.weight))
+        return model

@@ -1,0 +1,46 @@
+"""`bioaware export`: a trained run's spiking model → export/<name>/model.nir."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bioaware.config import config_from_dict
+from bioaware.errors import BioawareError
+from bioaware.interchange.to_nir import layers_to_nir, write_graph
+from bioaware.train.checkpoint import load_checkpoint
+from bioaware.train.rundir import RunDir
+from bioaware.train.tasks import SpikingAutoencoderTask
+
+TRAINING_DT = 1e-3  # s: one training step is taken as 1 ms of continuous time
+
+
+def load_trained(run_dir: Path) -> tuple[SpikingAutoencoderTask, dict]:
+    """The trained spiking task of a run directory and its resolved config."""
+    run = RunDir(run_dir)
+    if not (run.path / "config.json").is_file():
+        raise BioawareError(f"{run_dir}: no config.json here; pass a run directory written by `bioaware train`")
+    config = run.read_json("config.json")
+    cfg = config_from_dict(config, str(run.path / "config.json"))
+    if cfg.model.kind != "roy_ae":
+        raise BioawareError(f"{run_dir}: model.kind = {cfg.model.kind!r} is not a spiking model; nothing to export")
+    ckpt = run.checkpoint("snn")
+    if not ckpt.is_file():
+        raise BioawareError(f"{ckpt}: missing; train first with `bioaware train <config>`")
+    task = SpikingAutoencoderTask(cfg.model, cfg.train)
+    task.load_state_dict(load_checkpoint(ckpt, config)["task"])
+    return task, config
+
+
+def export_nir(run_dir: Path, export_root: Path = Path("export")) -> Path:
+    """Write the run's model as NIR (Δt, encoder and provenance in the graph metadata); returns the path."""
+    task, config = load_trained(run_dir)
+    m = config["model"]
+    provenance = RunDir(run_dir).read_json("provenance.json") if (run_dir / "provenance.json").is_file() else {}
+    graph = layers_to_nir(task.model.layer_specs(), TRAINING_DT, {
+        "model": "roy_ae", "run": Path(run_dir).name, "steps": m["steps"], "encoder": m["encoder"],
+        "max_rate": m["max_rate"], "surrogate_slope": m["surrogate_slope"],
+        "git_commit": provenance.get("git_commit", "unknown"),
+        "host_side": "rate encoder (input spike trains are generated on the host and fed to 'input')"})
+    path = export_root / Path(run_dir).name / "model.nir"
+    write_graph(graph, path)
+    return path
