@@ -1,0 +1,1 @@
+"""Exact continuous-time simulation of NIR layer specs in Brian2 (equations from equations/*.eqs)."""

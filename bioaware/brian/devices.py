@@ -1,0 +1,43 @@
+"""Brian2 devices, chosen here and never in model code.
+
+runtime (numpy code generation: no compiler, for small cases and tests), cython (runtime with
+compiled loops), cpp_standalone (one C++ program per run; the default for batches).
+cuda_standalone (brian2cuda) and genn (brian2genn) need their own environments (see README).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bioaware.errors import BioawareError
+
+DEVICES = ("runtime", "cython", "cpp_standalone", "cuda_standalone", "genn")
+
+
+def use_device(name: str, build_dir: Path | None = None, threads: int = 0) -> None:
+    """Select the Brian2 device `name` (resetting any earlier one) for the next network."""
+    import brian2
+
+    if name not in DEVICES:
+        raise BioawareError(f"unknown Brian2 device {name!r}; choose one of {', '.join(DEVICES)}")
+    brian2.device.reinit()
+    brian2.device.activate()
+    brian2.prefs.reset_to_defaults()
+    if name in ("runtime", "cython"):
+        brian2.set_device("runtime")
+        brian2.prefs.codegen.target = "numpy" if name == "runtime" else "cython"
+        return
+    if name == "cuda_standalone":
+        try:
+            import brian2cuda  # noqa: F401
+        except ImportError:
+            raise BioawareError("device cuda_standalone needs brian2cuda (its own environment: see README, "
+                                "'GPU devices')") from None
+    if name == "genn":
+        try:
+            import brian2genn  # noqa: F401
+        except ImportError:
+            raise BioawareError("device genn needs brian2genn and GeNN 4.x (see README, 'GPU devices')") from None
+    brian2.set_device(name, build_on_run=False, directory=str(build_dir) if build_dir else None)
+    if name == "cpp_standalone":
+        brian2.prefs.devices.cpp_standalone.openmp_threads = threads

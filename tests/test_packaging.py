@@ -1,0 +1,31 @@
+"""The wheel ships every sub-package and the equation files."""
+
+import sys
+from importlib import resources
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_every_subpackage_is_listed():
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "bioaware").rglob("__init__.py")}
+    assert found | {"bioaware.equations"} == listed
+
+
+def test_equation_files_are_installed():
+    names = {f.name for f in resources.files("bioaware.equations").iterdir() if f.name.endswith(".eqs")}
+    assert {"lif.eqs", "if_refractory.eqs"} <= names
+
+
+def test_import_is_light():
+    import subprocess
+
+    code = "import sys, bioaware, bioaware.config, bioaware.errors; print('torch' in sys.modules, 'brian2' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
