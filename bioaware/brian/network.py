@@ -93,7 +93,7 @@ def _neurons(b2, layer: DenseSpikingLayer, copies: int, sim_dt: float, dt: float
     if layer.leak == 0.0:
         group = b2.NeuronGroup(n, equation_text("if_refractory"), threshold="v >= v_th", reset="v = v_reset",
                                refractory=float(layer.metadata.get("refractory_period", 0.0)) * b2.second,
-                               method="exact", dt=sim_dt * b2.second, name=layer.name)
+                               method="euler", dt=sim_dt * b2.second, name=layer.name)  # dv/dt = 0: euler is exact
     else:
         group = b2.NeuronGroup(n, equation_text("lif"), threshold="v >= v_th", reset="v = v_reset",
                                method="exact", dt=sim_dt * b2.second, name=layer.name)
