@@ -1,4 +1,4 @@
-"""Command line: `bioaware train | evaluate | export | inspect | summary | demo` (each with --help)."""
+"""Command line: `bioaware train | evaluate | export | compare | inspect | summary | demo` (each with --help)."""
 
 from __future__ import annotations
 
@@ -83,6 +83,15 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_compare(args) -> int:
+    from bioaware.compare.report import compare_run
+
+    factors = tuple(float(f) for f in args.dt_factors.split(","))
+    compare_run(Path(args.run), images=args.images, factors=factors, device=args.device)
+    print(f"report: {Path(args.run) / 'compare' / 'report.html'}")
+    return 0
+
+
 def cmd_inspect(args) -> int:
     from bioaware.interchange.from_nir import graph_to_layers, read_graph
 
@@ -133,6 +142,13 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("--to", choices=["nir"], default="nir", help="format (default: nir)")
     x.add_argument("--export-root", default="export", help="folder for export/<name>/model.nir (default: export)")
     x.set_defaults(func=cmd_export)
+    c = sub.add_parser("compare", help="trained (discrete-time) model vs exact Brian2 dynamics on the same spikes")
+    c.add_argument("run", help="run directory, e.g. runs/roy_ae_mnist")
+    c.add_argument("--images", type=int, default=20, help="test images, simulated as parallel copies (default 20)")
+    c.add_argument("--dt-factors", default="1,0.1,0.01", help="Brian2 dt as fractions of the training step")
+    c.add_argument("--device", default="runtime", help="Brian2 device: runtime, cython, cpp_standalone, "
+                   "cuda_standalone, genn (default runtime)")
+    c.set_defaults(func=cmd_compare)
     i = sub.add_parser("inspect", help="check a NIR file and describe its layers")
     i.add_argument("file", help="NIR file, e.g. export/roy_ae_mnist/model.nir")
     i.set_defaults(func=cmd_inspect)

@@ -24,3 +24,20 @@ def write_toml(tmp_path):
         path.write_text(text)
         return path
     return write
+
+
+@pytest.fixture(scope="session")
+def tiny_trained_run(tmp_path_factory, mnist_data):
+    """A run directory with a small LIF autoencoder trained for one epoch on 500 real MNIST images."""
+    from bioaware.config import config_from_dict
+    from bioaware.data.datasets import ImageData
+    from bioaware.train.pipeline import run_training
+
+    cfg = config_from_dict({"run": {"name": "tiny"}, "data": {"dataset": "mnist_5k"},
+                            "model": {"hidden": 32, "steps": 8, "surrogate_slope": 2.0},
+                            "train": {"batch_size": 50, "lr": 5e-3}})
+    data = ImageData(mnist_data.train_x[:500], mnist_data.train_y[:500], mnist_data.test_x[:100],
+                     mnist_data.test_y[:100], source="test subset")
+    run = tmp_path_factory.mktemp("runs") / "tiny"
+    run_training(cfg, run, data=data)
+    return run

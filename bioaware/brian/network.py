@@ -89,16 +89,14 @@ def simulate(layers: list[DenseSpikingLayer], dt: float, input_spikes: np.ndarra
 
 
 def _neurons(b2, layer: DenseSpikingLayer, copies: int, sim_dt: float, dt: float):
-    n = copies * layer.size
-    if layer.leak == 0.0:
-        group = b2.NeuronGroup(n, equation_text("if_refractory"), threshold="v >= v_th", reset="v = v_reset",
-                               refractory=float(layer.metadata.get("refractory_period", 0.0)) * b2.second,
-                               method="euler", dt=sim_dt * b2.second, name=layer.name)  # dv/dt = 0: euler is exact
-    else:
-        group = b2.NeuronGroup(n, equation_text("lif"), threshold="v >= v_th", reset="v = v_reset",
-                               method="exact", dt=sim_dt * b2.second, name=layer.name)
+    if_neuron = layer.leak == 0.0
+    # IF: dv/dt = 0 between inputs, which Euler integrates exactly; LIF: exact linear solution
+    group = b2.NeuronGroup(copies * layer.size, equation_text("if_refractory" if if_neuron else "lif"),
+                           threshold="v >= v_th", reset="v = v_reset",
+                           refractory=float(layer.metadata.get("refractory_period", 0.0)) * b2.second,
+                           method="euler" if if_neuron else "exact", dt=sim_dt * b2.second, name=layer.name)
+    if not if_neuron:
         group.tau = tau_from_leak(layer.leak, dt) * b2.second
-        group.v_leak = 0.0
     group.v_th = layer.v_th
     group.v_reset = float(layer.metadata.get("v_reset", 0.0))
     return group

@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 from bioaware.train.rundir import atomic_write  # noqa: E402
 
 
-def _save(fig, path: Path) -> None:
+def save_figure(fig, path: Path) -> None:
     atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight"))
     plt.close(fig)
 
@@ -31,7 +31,7 @@ def reconstruction_grid(rows: dict[str, np.ndarray], path: Path, title: str = ""
         axes[r][0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)
     if title:
         fig.suptitle(title, fontsize=9)
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def loss_curves(metrics: list[dict], path: Path) -> None:
@@ -50,7 +50,7 @@ def loss_curves(metrics: list[dict], path: Path) -> None:
         ax.set(title=phase, xlabel="batch", ylabel="loss")
         ax.set_yscale("log")
     fig.tight_layout()
-    _save(fig, path)
+    save_figure(fig, path)
 
 
 def mse_bars(labels: list[str], mse: list[float], paper: list[float | None], path: Path) -> None:
@@ -64,4 +64,4 @@ def mse_bars(labels: list[str], mse: list[float], paper: list[float | None], pat
     ax.set_yticks(y, labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("test MSE (standardised image vs output)   | = paper, Table 1")
-    _save(fig, path)
+    save_figure(fig, path)
