@@ -1,4 +1,4 @@
-"""NIR layer specs → a Brian2 network of B independent copies, fed with given input spikes.
+"""NIR layer specs → a Brian2 network of B independent copies (× K time windows), fed with given input spikes.
 
 Each layer is one NeuronGroup of B·N neurons (copy b owns neurons b·N … b·N + N − 1) built from
 `equations/lif.eqs` (leak > 0) or `equations/if_refractory.eqs` (leak = 0), and each weight
@@ -26,48 +26,65 @@ from bioaware.brian.equations import equation_text
 from bioaware.interchange.layers import DenseSpikingLayer, tau_from_leak
 
 
+WINDOW_GAP = 2  # silent training steps after each image, so that no spike in transit reaches the next one
+
+
 @dataclass
 class BrianRun:
-    """What a simulation returns: per layer, spike (copy, neuron, step) arrays and the step duration."""
+    """Spikes of every layer, and how images were laid out over copies and time windows."""
 
     spikes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]  # name → (copy, neuron, time in s)
     sizes: dict[str, int]
     copies: int
+    images: int
+    window_steps: int  # training steps per window (steps of the image + WINDOW_GAP)
 
     def counts(self, name: str, steps: int, dt: float) -> np.ndarray:
-        """Spikes binned to training steps of `dt` seconds: array [steps, copies, neurons]."""
+        """Spikes binned to the training steps (of `dt` s) of each image: array [steps, images, neurons]."""
         copy, neuron, t = self.spikes[name]
-        step = np.clip(np.floor(t / dt + 1e-6).astype(int), 0, steps - 1)
-        out = np.zeros((steps, self.copies, self.sizes[name]))
-        np.add.at(out, (step, copy, neuron), 1.0)
+        absolute = np.floor(t / dt + 1e-6).astype(int)
+        window, step = np.divmod(absolute, self.window_steps)
+        image = window * self.copies + copy
+        keep = (step < steps) & (image < self.images)
+        out = np.zeros((steps, self.images, self.sizes[name]))
+        np.add.at(out, (step[keep], image[keep], neuron[keep]), 1.0)
         return out
 
 
 def simulate(layers: list[DenseSpikingLayer], dt: float, input_spikes: np.ndarray, sim_dt: float,
              order: str = "exact", device: str = "runtime", build_dir: Path | None = None,
-             threads: int = 0) -> BrianRun:
-    """Run the layers on binary input spikes [T, B, N_in] (step t at time t·dt s) for T·dt seconds.
+             threads: int = 0, max_copies: int = 100) -> BrianRun:
+    """Run the layers on binary input spikes [T, images, N_in] (step t of an image at t·dt s into its window).
 
-    `device` is a name of `bioaware.brian.devices.DEVICES`; standalone devices compile into
-    `build_dir` (a temporary folder when None).
+    Images run as up to `max_copies` parallel copies of the network and, beyond that, one after
+    another in windows of T + WINDOW_GAP steps, with every membrane reset to v_reset at the start
+    of each window: one build and one run for any number of images. `device` is a name of
+    `bioaware.brian.devices.DEVICES`; standalone devices compile into `build_dir` (temporary when None).
     """
     import brian2 as b2
 
     if order not in ("exact", "matched"):
         raise ValueError(f"order must be 'exact' or 'matched', got {order!r}")
-    use_device(device, build_dir, threads)
-
-    steps, copies, n_in = input_spikes.shape
     ratio = dt / sim_dt
     if abs(ratio - round(ratio)) > 1e-9:
         raise ValueError(f"sim_dt {sim_dt} s must divide the training step {dt} s")
-    t_idx, b_idx, n_idx = np.nonzero(input_spikes)
-    source = b2.SpikeGeneratorGroup(copies * n_in, b_idx * n_in + n_idx, t_idx * dt * b2.second,
+    use_device(device, build_dir, threads)
+
+    steps, images, n_in = input_spikes.shape
+    copies = min(images, max_copies)
+    windows = -(-images // copies)
+    window_steps = steps + WINDOW_GAP
+    t_idx, img_idx, n_idx = np.nonzero(input_spikes)
+    window, copy = np.divmod(img_idx, copies)
+    source = b2.SpikeGeneratorGroup(copies * n_in, copy * n_in + n_idx, (window * window_steps + t_idx) * dt * b2.second,
                                     dt=sim_dt * b2.second, name="input")
     net = b2.Network(source)
     monitors, sizes, previous, width = {}, {}, source, n_in
     for depth, layer in enumerate(layers):
         group = _neurons(b2, layer, copies, sim_dt, dt)
+        if windows > 1:
+            net.add(group.run_regularly("v = v_reset", dt=window_steps * dt * b2.second, when="start",
+                                        name=f"{layer.name}_window_reset"))
         syn = b2.Synapses(previous, group, model="w : 1", on_pre="v_post += w", dt=sim_dt * b2.second,
                           name=f"{layer.name}_synapses")
         syn.connect(j=f"k + (i // {width}) * {layer.size} for k in range({layer.size})")
@@ -80,12 +97,12 @@ def simulate(layers: list[DenseSpikingLayer], dt: float, input_spikes: np.ndarra
         sizes[layer.name] = layer.size
         net.add(group, syn, monitors[layer.name])
         previous, width = group, layer.size
-    net.run(steps * dt * b2.second)
+    net.run(((windows - 1) * window_steps + steps) * dt * b2.second)
     if device not in ("runtime", "cython"):
         with tempfile.TemporaryDirectory(prefix="bioaware-brian-") as tmp:
             b2.device.build(directory=str(build_dir or tmp), compile=True, run=True)
-            return _collect(b2, monitors, sizes, copies)
-    return _collect(b2, monitors, sizes, copies)
+            return _collect(b2, monitors, sizes, copies, images, window_steps)
+    return _collect(b2, monitors, sizes, copies, images, window_steps)
 
 
 def _neurons(b2, layer: DenseSpikingLayer, copies: int, sim_dt: float, dt: float):
@@ -102,9 +119,9 @@ def _neurons(b2, layer: DenseSpikingLayer, copies: int, sim_dt: float, dt: float
     return group
 
 
-def _collect(b2, monitors, sizes, copies) -> BrianRun:
+def _collect(b2, monitors, sizes, copies, images, window_steps) -> BrianRun:
     spikes = {}
     for name, mon in monitors.items():
         index = np.asarray(mon.i[:], dtype=int)
         spikes[name] = (index // sizes[name], index % sizes[name], np.asarray(mon.t[:] / b2.second))
-    return BrianRun(spikes, sizes, copies)
+    return BrianRun(spikes, sizes, copies, images, window_steps)
