@@ -1,4 +1,4 @@
-"""Command line: `bioaware train | evaluate | export | compare | inspect | summary | demo` (each with --help)."""
+"""Command line: `bioaware train | evaluate | export | simulate | compare | inspect | summary | demo` (each with --help)."""
 
 from __future__ import annotations
 
@@ -83,6 +83,17 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_simulate(args) -> int:
+    from bioaware.brian.evaluate import simulate_test_set
+
+    r = simulate_test_set(Path(args.run), images=args.images, device=args.device, dt_factor=args.dt_factor,
+                          order=args.order, copies=args.copies)
+    print(f"{r['run']}: {r['images']} test images in Brian2 ({r['device']}, dt {r['dt_ms']:g} ms, {r['order']} order, "
+          f"{r['copies']} copies × {r['windows']} windows): MSE {r['mse']:.4f}, Spike-MSE {r['spike_mse']:.3f}, "
+          f"{r['images_per_second']:.0f} images/s including build ({r['images_per_simulation_second']:.0f} without)")
+    return 0
+
+
 def cmd_compare(args) -> int:
     from bioaware.compare.report import compare_run
 
@@ -142,6 +153,14 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("--to", choices=["nir"], default="nir", help="format (default: nir)")
     x.add_argument("--export-root", default="export", help="folder for export/<name>/model.nir (default: export)")
     x.set_defaults(func=cmd_export)
+    m = sub.add_parser("simulate", help="run a trained model's test images in Brian2 (exact dynamics)")
+    m.add_argument("run", help="run directory, e.g. runs/roy_ae_mnist")
+    m.add_argument("--images", type=int, default=1000, help="test images (default 1000)")
+    m.add_argument("--device", default="cpp_standalone", help="Brian2 device (default cpp_standalone)")
+    m.add_argument("--dt-factor", type=float, default=0.1, help="Brian2 dt as a fraction of the training step")
+    m.add_argument("--order", choices=["exact", "matched"], default="exact", help="update order (default exact)")
+    m.add_argument("--copies", type=int, default=100, help="parallel network copies per build (default 100)")
+    m.set_defaults(func=cmd_simulate)
     c = sub.add_parser("compare", help="trained (discrete-time) model vs exact Brian2 dynamics on the same spikes")
     c.add_argument("run", help="run directory, e.g. runs/roy_ae_mnist")
     c.add_argument("--images", type=int, default=20, help="test images, simulated as parallel copies (default 20)")

@@ -54,3 +54,26 @@ def test_compare_command_writes_report(tiny_trained_run):
     assert fine["reconstruction"]["matched_within_1_step"] >= coarse["reconstruction"]["matched_within_1_step"]
     for name in ("report.html", "images.png", "raster_output.png"):
         assert (out / name).stat().st_size > 1000
+
+
+def test_simulate_command_on_a_trained_run(tiny_trained_run):
+    result = subprocess.run([sys.executable, "-m", "bioaware.cli", "simulate", str(tiny_trained_run), "--images", "10",
+                             "--copies", "4", "--device", "runtime", "--order", "matched", "--dt-factor", "1"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    saved = json.loads((tiny_trained_run / "simulate.json").read_text())
+    assert saved["images"] == 10 and saved["copies"] == 4 and saved["windows"] == 3
+    # matched order reproduces the trained model, so the metric equals the PyTorch model's on the same spikes
+    import torch
+
+    from bioaware.config import DataSection
+    from bioaware.data.datasets import load_images
+    from bioaware.interchange.export import load_trained
+    from bioaware.train.metrics import normalised_mse
+
+    task, config = load_trained(tiny_trained_run)
+    images = load_images(DataSection(**config["data"])).test_x[:10]
+    with torch.no_grad():
+        out = task.model(task.encode(images, torch.Generator().manual_seed(3)))
+    assert saved["mse"] == pytest.approx(normalised_mse(images, out.out_z.sum(0)), abs=1e-6)
+    assert "MSE" in result.stdout

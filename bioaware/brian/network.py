@@ -16,6 +16,7 @@ synapses; as dt → 0 it converges to the continuous-time network.
 from __future__ import annotations
 
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,6 +39,7 @@ class BrianRun:
     copies: int
     images: int
     window_steps: int  # training steps per window (steps of the image + WINDOW_GAP)
+    run_seconds: float  # the simulation itself, without code generation and compilation
 
     def counts(self, name: str, steps: int, dt: float) -> np.ndarray:
         """Spikes binned to the training steps (of `dt` s) of each image: array [steps, images, neurons]."""
@@ -97,12 +99,13 @@ def simulate(layers: list[DenseSpikingLayer], dt: float, input_spikes: np.ndarra
         sizes[layer.name] = layer.size
         net.add(group, syn, monitors[layer.name])
         previous, width = group, layer.size
+    start = time.perf_counter()
     net.run(((windows - 1) * window_steps + steps) * dt * b2.second)
-    if device not in ("runtime", "cython"):
-        with tempfile.TemporaryDirectory(prefix="bioaware-brian-") as tmp:
-            b2.device.build(directory=str(build_dir or tmp), compile=True, run=True)
-            return _collect(b2, monitors, sizes, copies, images, window_steps)
-    return _collect(b2, monitors, sizes, copies, images, window_steps)
+    if device in ("runtime", "cython"):
+        return _collect(b2, monitors, sizes, copies, images, window_steps, time.perf_counter() - start)
+    with tempfile.TemporaryDirectory(prefix="bioaware-brian-") as tmp:
+        b2.device.build(directory=str(build_dir or tmp), compile=True, run=True)
+        return _collect(b2, monitors, sizes, copies, images, window_steps, b2.device._last_run_time)
 
 
 def _neurons(b2, layer: DenseSpikingLayer, copies: int, sim_dt: float, dt: float):
@@ -119,9 +122,9 @@ def _neurons(b2, layer: DenseSpikingLayer, copies: int, sim_dt: float, dt: float
     return group
 
 
-def _collect(b2, monitors, sizes, copies, images, window_steps) -> BrianRun:
+def _collect(b2, monitors, sizes, copies, images, window_steps, run_seconds) -> BrianRun:
     spikes = {}
     for name, mon in monitors.items():
         index = np.asarray(mon.i[:], dtype=int)
         spikes[name] = (index // sizes[name], index % sizes[name], np.asarray(mon.t[:] / b2.second))
-    return BrianRun(spikes, sizes, copies, images, window_steps)
+    return BrianRun(spikes, sizes, copies, images, window_steps, float(run_seconds))

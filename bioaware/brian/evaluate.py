@@ -1,0 +1,37 @@
+"""`bioaware simulate`: a trained run's test images through Brian2, task metric and throughput."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from bioaware.brian.network import simulate
+from bioaware.config import DataSection
+from bioaware.data.datasets import load_images
+from bioaware.interchange.export import TRAINING_DT, load_trained
+from bioaware.train.metrics import normalised_mse, spike_mse
+from bioaware.train.rundir import atomic_write_text
+
+
+def simulate_test_set(run_dir: Path, images: int = 1000, device: str = "cpp_standalone", dt_factor: float = 0.1,
+                      order: str = "exact", copies: int = 100, seed: int = 0) -> dict:
+    """Reconstruction metrics of the exported network under Brian2, written to runs/<name>/simulate.json."""
+    task, config = load_trained(run_dir)
+    data = load_images(DataSection(**config["data"]))
+    x_img = data.test_x[:images]
+    spikes = task.encode(x_img, torch.Generator().manual_seed(seed + 3))
+    start = time.perf_counter()
+    run = simulate(task.model.layer_specs(), TRAINING_DT, spikes.numpy(), TRAINING_DT * dt_factor, order=order,
+                   device=device, max_copies=copies)
+    seconds = time.perf_counter() - start
+    out = torch.from_numpy(run.counts("reconstruction", spikes.shape[0], TRAINING_DT).sum(0)).float()
+    result = {"run": Path(run_dir).name, "images": len(x_img), "device": device, "dt_ms": TRAINING_DT * dt_factor * 1e3,
+              "order": order, "copies": run.copies, "windows": -(-len(x_img) // run.copies),
+              "mse": normalised_mse(x_img, out), "spike_mse": spike_mse(spikes.sum(0), out),
+              "seconds_including_build": seconds, "images_per_second": len(x_img) / seconds,
+              "simulation_seconds": run.run_seconds, "images_per_simulation_second": len(x_img) / run.run_seconds}
+    atomic_write_text(Path(run_dir) / "simulate.json", json.dumps(result, indent=2) + "\n")
+    return result
