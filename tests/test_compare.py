@@ -52,7 +52,7 @@ def test_compare_command_writes_report(tiny_trained_run):
         assert matched[layer]["matched_within_1_step"] == 1.0
     assert matched["mse"] == pytest.approx(report["trained_model_mse"], abs=1e-6)
     assert fine["reconstruction"]["matched_within_1_step"] >= coarse["reconstruction"]["matched_within_1_step"]
-    for name in ("report.html", "images.png", "raster_output.png"):
+    for name in ("report.html", "images.png", "raster_output.png", "membrane_output.png"):
         assert (out / name).stat().st_size > 1000
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +40,7 @@ class BrianRun:
     images: int
     window_steps: int  # training steps per window (steps of the image + WINDOW_GAP)
     run_seconds: float  # the simulation itself, without code generation and compilation
+    traces: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # name → (t in s, v [k, t])
 
     def counts(self, name: str, steps: int, dt: float) -> np.ndarray:
         """Spikes binned to the training steps (of `dt` s) of each image: array [steps, images, neurons]."""
@@ -55,13 +56,15 @@ class BrianRun:
 
 def simulate(layers: list[DenseSpikingLayer], dt: float, input_spikes: np.ndarray, sim_dt: float,
              order: str = "exact", device: str = "runtime", build_dir: Path | None = None,
-             threads: int = 0, max_copies: int = 100) -> BrianRun:
+             threads: int = 0, max_copies: int = 100, record_v: dict[str, list[int]] | None = None) -> BrianRun:
     """Run the layers on binary input spikes [T, images, N_in] (step t of an image at t·dt s into its window).
 
     Images run as up to `max_copies` parallel copies of the network and, beyond that, one after
     another in windows of T + WINDOW_GAP steps, with every membrane reset to v_reset at the start
     of each window: one build and one run for any number of images. `device` is a name of
     `bioaware.brian.devices.DEVICES`; standalone devices compile into `build_dir` (temporary when None).
+    `record_v` names neurons of the first copy whose membrane is recorded every simulation step,
+    after input and before reset (the quantity the trained model's loss sees).
     """
     import brian2 as b2
 
@@ -81,7 +84,7 @@ def simulate(layers: list[DenseSpikingLayer], dt: float, input_spikes: np.ndarra
     source = b2.SpikeGeneratorGroup(copies * n_in, copy * n_in + n_idx, (window * window_steps + t_idx) * dt * b2.second,
                                     dt=sim_dt * b2.second, name="input")
     net = b2.Network(source)
-    monitors, sizes, previous, width = {}, {}, source, n_in
+    monitors, sizes, traces, previous, width = {}, {}, {}, source, n_in
     for depth, layer in enumerate(layers):
         group = _neurons(b2, layer, copies, sim_dt, dt)
         if windows > 1:
@@ -96,16 +99,21 @@ def simulate(layers: list[DenseSpikingLayer], dt: float, input_spikes: np.ndarra
             syn.pre.when, syn.pre.order = "thresholds", 2 * depth + 1
             group.thresholder["spike"].order = 2 * depth + 2
         monitors[layer.name] = b2.SpikeMonitor(group, name=f"{layer.name}_spikes")
+        if record_v and layer.name in record_v:
+            state = b2.StateMonitor(group, "v", record=record_v[layer.name], when="resets", order=-1,
+                                    name=f"{layer.name}_v")
+            traces[layer.name] = state
+            net.add(state)
         sizes[layer.name] = layer.size
         net.add(group, syn, monitors[layer.name])
         previous, width = group, layer.size
     start = time.perf_counter()
     net.run(((windows - 1) * window_steps + steps) * dt * b2.second)
     if device in ("runtime", "cython"):
-        return _collect(b2, monitors, sizes, copies, images, window_steps, time.perf_counter() - start)
+        return _collect(b2, monitors, traces, sizes, copies, images, window_steps, time.perf_counter() - start)
     with tempfile.TemporaryDirectory(prefix="bioaware-brian-") as tmp:
         b2.device.build(directory=str(build_dir or tmp), compile=True, run=True)
-        return _collect(b2, monitors, sizes, copies, images, window_steps, b2.device._last_run_time)
+        return _collect(b2, monitors, traces, sizes, copies, images, window_steps, b2.device._last_run_time)
 
 
 def _neurons(b2, layer: DenseSpikingLayer, copies: int, sim_dt: float, dt: float):
@@ -122,9 +130,10 @@ def _neurons(b2, layer: DenseSpikingLayer, copies: int, sim_dt: float, dt: float
     return group
 
 
-def _collect(b2, monitors, sizes, copies, images, window_steps, run_seconds) -> BrianRun:
+def _collect(b2, monitors, traces, sizes, copies, images, window_steps, run_seconds) -> BrianRun:
     spikes = {}
     for name, mon in monitors.items():
         index = np.asarray(mon.i[:], dtype=int)
         spikes[name] = (index // sizes[name], index % sizes[name], np.asarray(mon.t[:] / b2.second))
-    return BrianRun(spikes, sizes, copies, images, window_steps, float(run_seconds))
+    recorded = {name: (np.asarray(m.t / b2.second), np.asarray(m.v)) for name, m in traces.items()}
+    return BrianRun(spikes, sizes, copies, images, window_steps, float(run_seconds), recorded)

@@ -22,3 +22,23 @@ def raster_overlay(rasters: list[np.ndarray], labels: list[str], path: Path) -> 
     ax.set(xlabel="training step", ylabel="output neuron (among those that fired)")
     ax.legend(fontsize=8, loc="upper right")
     save_figure(fig, path)
+
+
+def membrane_overlay(trained_v: np.ndarray, traces: list[tuple[np.ndarray, np.ndarray]], labels: list[str],
+                     dt: float, v_th: float, path: Path) -> None:
+    """Pre-reset membrane of a few neurons: trained model per step (dots) and Brian2 traces (lines).
+
+    `trained_v` is [T, k]; each trace is (t in s, v [k, samples]); time axis in training steps.
+    """
+    k = trained_v.shape[1]
+    fig, axes = plt.subplots(k, 1, figsize=(8, 1.6 * k), sharex=True, squeeze=False)
+    for n, ax in enumerate(axes[:, 0]):
+        for (t, v), label, color in zip(traces, labels, ("tab:red", "tab:blue")):
+            ax.plot(t / dt, v[n], lw=0.8, color=color, label=label)
+        ax.plot(np.arange(len(trained_v)), trained_v[:, n], "o", ms=4, mfc="none", color="black",
+                label="trained (discrete)")
+        ax.axhline(v_th, ls=":", color="gray", lw=0.8)
+        ax.set_ylabel("v")
+    axes[0, 0].legend(fontsize=7, loc="upper right")
+    axes[-1, 0].set_xlabel("training step")
+    save_figure(fig, path)

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from bioaware.brian.network import simulate
-from bioaware.compare.figures import raster_overlay
+from bioaware.compare.figures import membrane_overlay, raster_overlay
 from bioaware.compare.spike_metrics import count_correlation, matched_fraction, van_rossum_distance
 from bioaware.config import DataSection
 from bioaware.data.datasets import load_images
@@ -41,10 +41,14 @@ def compare_run(run_dir: Path, images: int = 20, factors: tuple[float, ...] = (1
     reference = {"hidden": out.hidden_z.numpy(), "reconstruction": out.out_z.numpy()}
     layers = task.model.layer_specs()
     x = spikes.numpy()
-    rows, brian_counts = [], {}
+    rows, brian_counts, traces = [], {}, {}
+    # membrane traces of the output neurons of image 0 that the trained model drives hardest
+    watched = [int(n) for n in np.argsort(-out.out_z[:, 0].sum(0).numpy())[:3]]
     for label, factor, order in [("matched", 1.0, "matched")] + [(f"exact dt={f:g}·Δt", f, "exact") for f in factors]:
         start = time.perf_counter()
-        run = simulate(layers, TRAINING_DT, x, TRAINING_DT * factor, order=order, device=device)
+        run = simulate(layers, TRAINING_DT, x, TRAINING_DT * factor, order=order, device=device,
+                       record_v={"reconstruction": watched})
+        traces[label] = run.traces["reconstruction"]
         seconds = time.perf_counter() - start
         counts = {name: run.counts(name, steps, TRAINING_DT) for name in reference}
         brian_counts[label] = counts
@@ -68,6 +72,8 @@ def compare_run(run_dir: Path, images: int = 20, factors: tuple[float, ...] = (1
     raster_overlay([reference["reconstruction"][:, 0], brian_counts[finest]["reconstruction"][:, 0],
                     brian_counts[rows[1]["simulation"]]["reconstruction"][:, 0]],
                    ["trained (discrete)", finest, rows[1]["simulation"]], out_dir / "raster_output.png")
+    membrane_overlay(out.out_v[:, 0, watched].numpy(), [traces[rows[1]["simulation"]], traces[finest]],
+                     [rows[1]["simulation"], finest], TRAINING_DT, layers[-1].v_th, out_dir / "membrane_output.png")
     grid = {"image": x_img.numpy(), "trained Σt": out.out_z.sum(0).numpy()}
     grid.update({f"{r['simulation']} Σt": brian_counts[r["simulation"]]["reconstruction"].sum(0) for r in rows[1:]})
     reconstruction_grid(grid, out_dir / "images.png", title=f"{report['run']}: test images")
@@ -97,4 +103,5 @@ def _html(report: dict) -> str:
             "'exact' runs use Brian2's standard schedule (one simulation step of transmission per layer).</p>"
             f"<table>{head}{''.join(body)}</table>"
             "<h2>Reconstructions</h2><img src='images.png'><h2>Output raster, first image</h2>"
-            "<img src='raster_output.png'></body></html>\n")
+            "<img src='raster_output.png'><h2>Output membrane (before reset), first image</h2>"
+            "<img src='membrane_output.png'></body></html>\n")
