@@ -44,8 +44,8 @@ def test_demo_runs_and_writes_figures(tmp_path):
 
 
 def test_sigint_saves_checkpoint_and_resume_finishes(write_toml, tmp_path):
-    cfg = write_toml("[data]\ndataset = 'mnist_5k'\n[model]\nhidden = 64\n"
-                     "[train]\nepochs = 4\ncheckpoint_every = 1000\n")
+    cfg = write_toml("[data]\ndataset = 'mnist_5k'\ntest_limit = 100\n[model]\nhidden = 32\nsteps = 8\n"
+                     "[train]\nepochs = 3\ncheckpoint_every = 1000\n")
     out = tmp_path / "run"
     proc = subprocess.Popen([*BIOAWARE, "train", str(cfg), "--out", str(out)], stderr=subprocess.PIPE, text=True)
     metrics = out / "metrics.jsonl"
@@ -61,4 +61,4 @@ def test_sigint_saves_checkpoint_and_resume_finishes(write_toml, tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert "resuming from" in result.stderr
     steps = [int(l.split('"step": ')[1].split(",")[0]) for l in metrics.read_text().splitlines() if '"train"' in l]
-    assert steps == list(range(1, 161))
+    assert steps == list(range(1, 121))
