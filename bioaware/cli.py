@@ -7,7 +7,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from bioaware.errors import BioawareError
+from bioaware.errors import BioawareError, Interrupted
 
 EPILOG = "Runs write runs/<name>/: config.json, provenance.json, metrics.jsonl, results.json, *.ckpt, figures/*.png."
 
@@ -51,28 +51,15 @@ def cmd_demo(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from bioaware.config import config_from_dict
     from bioaware.data.datasets import load_images
-    from bioaware.train.checkpoint import load_checkpoint
     from bioaware.train.loop import evaluate
-    from bioaware.train.pipeline import build_tasks
+    from bioaware.train.pipeline import build_tasks, open_run, restore
 
-    run_dir = Path(args.run)
-    if not (run_dir / "config.json").is_file():
-        raise BioawareError(f"{run_dir}: no config.json here; pass a run directory written by `bioaware train`")
-    from bioaware.train.rundir import RunDir
-    run = RunDir(run_dir)
-    config = run.read_json("config.json")
-    cfg = config_from_dict(config, str(run_dir / "config.json"))
+    run, cfg, config = open_run(Path(args.run))
     data = load_images(cfg.data)
-    results = {}
-    for task, _ in build_tasks(cfg):
-        ckpt = run.checkpoint(task.phase)
-        if not ckpt.is_file():
-            raise BioawareError(f"{ckpt}: missing; train first with `bioaware train <config>`")
-        task.load_state_dict(load_checkpoint(ckpt, config)["task"])
-        results[task.phase] = evaluate(task, data.test_x, cfg.train.batch_size, cfg.run.seed)
-    _print_results(results, run_dir)
+    results = {task.phase: evaluate(restore(task, run, config), data.test_x, cfg.train.batch_size, cfg.run.seed)
+               for task, _ in build_tasks(cfg)}
+    _print_results(results, run.path)
     return 0
 
 
@@ -189,16 +176,12 @@ def main(argv: list[str] | None = None) -> int:
     except BioawareError as exc:
         print(f"bioaware: error: {exc}", file=sys.stderr)
         return 2
+    except Interrupted as exc:
+        print(f"bioaware: {exc}; run the same command again to resume", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print("bioaware: aborted", file=sys.stderr)
         return 130
-    except Exception as exc:  # the loop's Interrupted carries the resume hint
-        from bioaware.train.loop import Interrupted
-        if isinstance(exc, Interrupted):
-            print(f"bioaware: {exc}; run the same command again to resume", file=sys.stderr)
-            return 130
-        raise
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -23,7 +23,7 @@ from bioaware.data.idx import has_idx, read_split
 from bioaware.errors import BioawareError
 from bioaware.log import info
 
-TORCHVISION_NAME = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "mnist_5k": "MNIST"}
+TORCHVISION_NAME = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}
 DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
 FULL_SET_HINT = {
     "mnist": "for the full 60k/10k MNIST, run once with internet and data.download = true, or put the four IDX files in data.root",

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bioaware.config import config_from_dict
 from bioaware.errors import BioawareError
 from bioaware.interchange.to_nir import layers_to_nir, write_graph
-from bioaware.train.checkpoint import load_checkpoint
+from bioaware.train.pipeline import open_run, restore
 from bioaware.train.rundir import RunDir
 from bioaware.train.tasks import SpikingAutoencoderTask
 
@@ -16,19 +15,10 @@ TRAINING_DT = 1e-3  # s: one training step is taken as 1 ms of continuous time
 
 def load_trained(run_dir: Path) -> tuple[SpikingAutoencoderTask, dict]:
     """The trained spiking task of a run directory and its resolved config."""
-    run = RunDir(run_dir)
-    if not (run.path / "config.json").is_file():
-        raise BioawareError(f"{run_dir}: no config.json here; pass a run directory written by `bioaware train`")
-    config = run.read_json("config.json")
-    cfg = config_from_dict(config, str(run.path / "config.json"))
+    run, cfg, config = open_run(run_dir)
     if cfg.model.kind != "roy_ae":
         raise BioawareError(f"{run_dir}: model.kind = {cfg.model.kind!r} is not a spiking model; nothing to export")
-    ckpt = run.checkpoint("snn")
-    if not ckpt.is_file():
-        raise BioawareError(f"{ckpt}: missing; train first with `bioaware train <config>`")
-    task = SpikingAutoencoderTask(cfg.model, cfg.train)
-    task.load_state_dict(load_checkpoint(ckpt, config)["task"])
-    return task, config
+    return restore(SpikingAutoencoderTask(cfg.model, cfg.train), run, config), config
 
 
 def export_nir(run_dir: Path, export_root: Path = Path("export")) -> Path:

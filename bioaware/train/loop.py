@@ -12,19 +12,12 @@ import torch
 from tqdm.auto import tqdm
 
 from bioaware.config import TrainSection
+from bioaware.errors import Interrupted
 from bioaware.log import info
 from bioaware.train.checkpoint import fingerprint, load_checkpoint, save_checkpoint
 from bioaware.train.metrics import normalised_mse, spike_mse
 from bioaware.train.rundir import RunDir
 from bioaware.train.tasks import Task
-
-
-class Interrupted(Exception):
-    """Training stopped on SIGINT/SIGTERM after saving a checkpoint at `step`."""
-
-    def __init__(self, phase: str, step: int):
-        super().__init__(f"{phase}: interrupted at batch {step}; checkpoint saved")
-        self.phase, self.step = phase, step
 
 
 @contextmanager

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import torch
 
-from bioaware.config import Config, TrainSection
+from bioaware.config import Config, TrainSection, config_from_dict
+from bioaware.errors import BioawareError
+from bioaware.train.checkpoint import load_checkpoint
 from bioaware.data.datasets import ImageData, load_images
 from bioaware.train.figures import loss_curves, reconstruction_grid
 from bioaware.train.loop import evaluate, fit, total_batches
@@ -60,6 +62,24 @@ def run_training(cfg: Config, run_dir: Path, fresh: bool = False, max_batches: i
     if results:
         run.write_json("results.json", {"results": results, "paper": PAPER_MSE})
     return results
+
+
+def open_run(run_dir: Path) -> tuple[RunDir, Config, dict]:
+    """A finished or interrupted run directory: (RunDir, validated config, resolved config dict)."""
+    if not (Path(run_dir) / "config.json").is_file():
+        raise BioawareError(f"{run_dir}: no config.json here; pass a run directory written by `bioaware train`")
+    run = RunDir(run_dir)
+    config = run.read_json("config.json")
+    return run, config_from_dict(config, str(run.path / "config.json")), config
+
+
+def restore(task: Task, run: RunDir, config: dict) -> Task:
+    """Load the task's trained state from its checkpoint in `run`."""
+    ckpt = run.checkpoint(task.phase)
+    if not ckpt.is_file():
+        raise BioawareError(f"{ckpt}: missing; train first with `bioaware train <config>`")
+    task.load_state_dict(load_checkpoint(ckpt, config)["task"])
+    return task
 
 
 def _figure(task: Task, data: ImageData, seed: int, run: RunDir, n: int = 10) -> None:
