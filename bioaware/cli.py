@@ -164,7 +164,7 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_summary)
     d = sub.add_parser("demo", help="train a small autoencoder on the embedded MNIST subset (a few minutes)")
     d.add_argument("--out", default="runs/demo", help="run directory (default: runs/demo)")
-    d.add_argument("--epochs", type=int, help="override the demo's 10 epochs")
+    d.add_argument("--epochs", type=int, help="override the demo's 25 epochs")
     d.set_defaults(func=cmd_demo)
     return p
 
