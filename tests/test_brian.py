@@ -115,3 +115,51 @@ def test_time_windows_give_the_same_spikes_as_parallel_copies():
         for name in ("hidden", "reconstruction"):
             assert parallel.counts(name, STEPS, DT).sum() > 100
             assert np.array_equal(windowed.counts(name, STEPS, DT), parallel.counts(name, STEPS, DT)), (order, name)
+
+
+def _psp(equations: str, params: dict, target: str, t_end: float = 0.08, sim_dt: float = 1e-5):
+    """Membrane of one neuron (no threshold) after one input spike of weight 0.5 at t = 0."""
+    import brian2 as b2
+
+    from bioaware.brian.devices import use_device
+
+    use_device("runtime")
+    neuron = b2.NeuronGroup(1, equation_text(equations), method="exact", dt=sim_dt * b2.second)
+    for name, value in params.items():
+        setattr(neuron, name, value)
+    source = b2.SpikeGeneratorGroup(1, [0], [0.0] * b2.second, dt=sim_dt * b2.second)
+    syn = b2.Synapses(source, neuron, on_pre=f"{target}_post += 0.5", dt=sim_dt * b2.second)
+    syn.connect()
+    monitor = b2.StateMonitor(neuron, "v", record=0, dt=sim_dt * b2.second)
+    b2.Network(neuron, source, syn, monitor).run(t_end * b2.second)
+    # the spike lands after the state update of step 0 and the monitor samples at the start of each
+    # step, so sample k shows the membrane (k − 1)·dt after the spike: return that elapsed time
+    return np.maximum(np.asarray(monitor.t / b2.second) - sim_dt, 0.0), np.asarray(monitor.v[0])
+
+
+def test_cuba_lif_psp_closed_form():
+    tm, ts, r = 0.01, 0.004, 2.0
+    t, v = _psp("cuba_lif", {"tau_mem": tm * b2_second(), "tau_syn": ts * b2_second(), "r": r, "v_th": 10.0}, "I")
+    expected = r * 0.5 * ts / (ts - tm) * (np.exp(-t / ts) - np.exp(-t / tm))
+    assert np.abs(v - expected).max() < 1e-3 * expected.max()
+
+
+def test_alpha_psp_closed_form():
+    tau, r = 0.005, 1.0
+    t, v = _psp("alpha_synapse", {"tau": tau * b2_second(), "r": r, "v_th": 10.0}, "I")
+    expected = r * 0.5 * (t / tau) * np.exp(-t / tau)
+    assert np.abs(v - expected).max() < 1e-3 * expected.max()
+    assert t[np.argmax(v)] == pytest.approx(tau, abs=2e-5)  # peak at t = τ, height r·w/e
+
+
+def test_li_decays_exponentially():
+    tau = 0.02
+    t, v = _psp("li", {"tau": tau * b2_second()}, "v")
+    expected = 0.5 * np.exp(-t / tau)
+    assert np.abs(v[1:] - expected[1:]).max() < 1e-3
+
+
+def b2_second():
+    import brian2
+
+    return brian2.second
