@@ -163,3 +163,18 @@ def b2_second():
     import brian2
 
     return brian2.second
+
+
+def test_time_windows_reset_the_refractory_state():
+    """IF neurons that fire at most once (refractory longer than the run) fire once per image in every window."""
+    rng = np.random.default_rng(3)
+    once = {"refractory_period": 10.0}
+    layers = [DenseSpikingLayer("hidden", rng.normal(0.2, 0.3, (30, 100)), 0.0, 1.0, dict(once)),
+              DenseSpikingLayer("reconstruction", rng.normal(0.2, 0.3, (50, 30)), 0.0, 1.0, dict(once))]
+    x = (rng.random((STEPS, 6, 100)) < 0.2).astype(float)
+    parallel = simulate(layers, DT, x, DT, order="matched")
+    windowed = simulate(layers, DT, x, DT, order="matched", max_copies=2)
+    for name in ("hidden", "reconstruction"):
+        counts = parallel.counts(name, STEPS, DT)
+        assert counts.sum(0).max() == 1 and counts.sum() > 50  # single spike per neuron and image
+        assert np.array_equal(windowed.counts(name, STEPS, DT), counts)

@@ -88,7 +88,9 @@ def simulate(layers: list[DenseSpikingLayer], dt: float, input_spikes: np.ndarra
     for depth, layer in enumerate(layers):
         group = _neurons(b2, layer, copies, sim_dt, dt)
         if windows > 1:
-            net.add(group.run_regularly("v = v_reset", dt=window_steps * dt * b2.second, when="start",
+            # a fresh neuron for every image: membrane at rest and no refractory period left over
+            net.add(group.run_regularly("v = v_reset\nlastspike = -1e9 * second\nnot_refractory = True",
+                                        dt=window_steps * dt * b2.second, when="start",
                                         name=f"{layer.name}_window_reset"))
         syn = b2.Synapses(previous, group, model="w : 1", on_pre="v_post += w", dt=sim_dt * b2.second,
                           name=f"{layer.name}_synapses")
