@@ -98,7 +98,9 @@ def cmd_inspect(args) -> int:
           f"model {meta.get('model', '?')}, encoder {meta.get('encoder', '?')}, {meta.get('steps', '?')} steps")
     width = layers[0].weight.shape[1]
     for layer in layers:
-        kind = "IF" if layer.leak == 0 else f"LIF (leak {layer.leak:g}/step)"
+        kind = ("LI readout" if layer.readout else "IF" if layer.leak == 0 else "LIF") + \
+            (f", τ_syn {layer.tau_syn * 1e3:g} ms" if layer.tau_syn else "") + \
+            (f", leak {layer.leak:g}/step" if layer.leak else "")
         print(f"  {layer.name}: {width} → {layer.size}, {kind}, v_th {layer.v_th:g}, "
               f"|w| mean {abs(layer.weight).mean():.4f}")
         width = layer.size

@@ -178,3 +178,53 @@ def test_time_windows_reset_the_refractory_state():
         counts = parallel.counts(name, STEPS, DT)
         assert counts.sum(0).max() == 1 and counts.sum() > 50  # single spike per neuron and image
         assert np.array_equal(windowed.counts(name, STEPS, DT), counts)
+
+
+
+@pytest.mark.parametrize("tau_syn", [4e-3, None])  # None: τ_syn = τ_mem, the alpha synapse
+def test_cuba_layer_psp_closed_form(tau_syn):
+    leak, w, sim_dt = 0.1, 0.8, 1e-5
+    tau_mem = tau_from_leak(leak, DT)
+    tau_syn = tau_syn or tau_mem
+    layer = DenseSpikingLayer("cell", np.array([[w]]), leak, 10.0, tau_syn=tau_syn)
+    x = np.zeros((30, 1, 1))
+    x[0, 0, 0] = 1
+    run = simulate([layer], DT, x, sim_dt, record_v={"cell": [0]})
+    t, v = run.traces["cell"]  # sampled after input, so sample k is k·dt after the spike
+    if tau_syn == tau_mem:
+        expected = w * (t / tau_mem) * np.exp(-t / tau_mem)
+    else:
+        expected = w * tau_syn / (tau_syn - tau_mem) * (np.exp(-t / tau_syn) - np.exp(-t / tau_mem))
+    assert np.abs(v[0] - expected).max() < 1e-3 * expected.max()
+
+
+def test_cuba_layer_fires_where_the_psp_crosses_threshold():
+    leak, tau_syn = 0.1, 4e-3
+    tau_mem = tau_from_leak(leak, DT)
+    layer = DenseSpikingLayer("cell", np.array([[6.0]]), leak, 1.0, tau_syn=tau_syn)  # PSP peak 1.35
+    x = np.zeros((20, 1, 1))
+    x[0, 0, 0] = 1
+    run = simulate([layer], DT, x, 1e-5)
+    t = np.linspace(0, 0.02, 200_001)
+    psp = 6.0 * tau_syn / (tau_syn - tau_mem) * (np.exp(-t / tau_syn) - np.exp(-t / tau_mem))
+    assert run.spikes["cell"][2][0] == pytest.approx(t[np.argmax(psp >= 1.0)], abs=2e-5)
+
+
+def test_readout_layer_records_a_decaying_membrane():
+    rng = np.random.default_rng(1)
+    layers = [DenseSpikingLayer("hidden", rng.normal(0.3, 0.2, (10, 20)), 0.1, 1.0, tau_syn=3e-3),
+              DenseSpikingLayer("readout", rng.normal(0.0, 0.5, (4, 10)), 0.1, math.inf, readout=True)]
+    x = (rng.random((15, 3, 20)) < 0.3).astype(float)
+    parallel = simulate(layers, DT, x, DT / 10)
+    t, v = parallel.traces["readout"]
+    assert v.shape == (4, len(t)) and np.abs(v).max() > 0.1
+    assert "readout" not in parallel.spikes
+    windowed = simulate(layers, DT, x, DT / 10, max_copies=1)  # membranes and currents reset per image
+    assert np.array_equal(windowed.counts("hidden", 15, DT), parallel.counts("hidden", 15, DT))
+
+
+def test_alpha_layer_with_refractory_period_is_refused():
+    tau = tau_from_leak(0.1, DT)
+    layer = DenseSpikingLayer("cell", np.ones((1, 1)), 0.1, 1.0, {"refractory_period": 0.01}, tau_syn=tau)
+    with pytest.raises(ValueError, match="alpha-synapse neurons .* have no refractory period"):
+        simulate([layer], DT, np.ones((3, 1, 1)), DT)

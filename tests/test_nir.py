@@ -66,8 +66,8 @@ def _write_bad(tmp_path, mutate):
 
 
 @pytest.mark.parametrize("mutate, message", [
-    (lambda g: g.nodes.__setitem__("hidden", nir.LI(tau=np.ones(24), r=np.ones(24), v_leak=np.zeros(24))),
-     "node 'hidden' is a LI, which bioaware cannot simulate"),
+    (lambda g: g.nodes.__setitem__("hidden", nir.Threshold(threshold=np.ones(24))),
+     "node 'hidden' is a Threshold, which bioaware cannot simulate"),
     (lambda g: g.nodes.__setitem__("reconstruction.weight", nir.Linear(np.ones((784, 23)))),
      "shape mismatch at 'reconstruction.weight': weight (784, 23) after a layer of 24"),
     (lambda g: g.nodes["hidden.weight"].weight.__setitem__((0, 0), np.nan),
@@ -105,3 +105,23 @@ def test_export_command_on_a_trained_run(tmp_path, write_toml):
     assert [l.name for l in layers] == ["hidden", "reconstruction"] and meta["steps"] == 5
     trained = torch.load(run / "snn.ckpt", weights_only=False)["task"]["model"]
     assert np.allclose(layers[0].weight, trained["encoder.weight"].double().numpy(), atol=1e-7)
+
+
+def test_cuba_and_readout_layers_round_trip(tmp_path):
+    from bioaware.interchange.layers import DenseSpikingLayer
+
+    rng = np.random.default_rng(0)
+    layers = [DenseSpikingLayer("cuba", rng.normal(size=(5, 8)), 0.1, 1.0, tau_syn=4e-3),
+              DenseSpikingLayer("alpha", rng.normal(size=(4, 5)), 0.2, 1.5, tau_syn=-DT / math.log(0.8)),
+              DenseSpikingLayer("readout", rng.normal(size=(3, 4)), 0.05, math.inf, readout=True)]
+    graph = layers_to_nir(layers, DT, {})
+    assert [type(graph.nodes[n]).__name__ for n in ("cuba", "alpha", "readout")] == ["CubaLIF", "CubaLIF", "LI"]
+    path = tmp_path / "cuba.nir"
+    write_graph(graph, path)
+    restored, _ = graph_to_layers(read_graph(path), path)
+    for a, b in zip(layers, restored):
+        assert np.allclose(a.weight, b.weight) and a.leak == pytest.approx(b.leak)
+        assert (a.tau_syn, a.readout) == pytest.approx((b.tau_syn, b.readout))
+        assert a.v_th == b.v_th
+    with pytest.raises(ValueError, match="two LIF/IF layers"):
+        RoyAutoencoder.from_layer_specs(restored[:2])

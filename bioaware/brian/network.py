@@ -15,6 +15,7 @@ synapses; as dt → 0 it converges to the continuous-time network.
 
 from __future__ import annotations
 
+import math
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -64,7 +65,8 @@ def simulate(layers: list[DenseSpikingLayer], dt: float, input_spikes: np.ndarra
     of each window: one build and one run for any number of images. `device` is a name of
     `bioaware.brian.devices.DEVICES`; standalone devices compile into `build_dir` (temporary when None).
     `record_v` names neurons of the first copy whose membrane is recorded every simulation step,
-    after input and before reset (the quantity the trained model's loss sees).
+    after input and before reset (the quantity the trained model's loss sees); readout (LI) layers
+    are always recorded, for all neurons of the first copy.
     """
     import brian2 as b2
 
@@ -86,28 +88,34 @@ def simulate(layers: list[DenseSpikingLayer], dt: float, input_spikes: np.ndarra
     net = b2.Network(source)
     monitors, sizes, traces, previous, width = {}, {}, {}, source, n_in
     for depth, layer in enumerate(layers):
-        group = _neurons(b2, layer, copies, sim_dt, dt)
+        group, target = _neurons(b2, layer, copies, sim_dt, dt)
         if windows > 1:
-            # a fresh neuron for every image: membrane at rest and no refractory period left over
-            net.add(group.run_regularly("v = v_reset\nlastspike = -1e9 * second\nnot_refractory = True",
-                                        dt=window_steps * dt * b2.second, when="start",
+            # a fresh neuron for every image: at rest, no synaptic current, no refractory period left over
+            fresh = ["v = 0" if layer.readout else "v = v_reset"] + (["I = 0"] if target == "I" else []) + \
+                ([] if layer.readout or "lastspike" not in group.variables else
+                 ["lastspike = -1e9 * second", "not_refractory = True"])
+            net.add(group.run_regularly("\n".join(fresh), dt=window_steps * dt * b2.second, when="start",
                                         name=f"{layer.name}_window_reset"))
-        syn = b2.Synapses(previous, group, model="w : 1", on_pre="v_post += w", dt=sim_dt * b2.second,
+        syn = b2.Synapses(previous, group, model="w : 1", on_pre=f"{target}_post += w", dt=sim_dt * b2.second,
                           name=f"{layer.name}_synapses")
         syn.connect(j=f"k + (i // {width}) * {layer.size} for k in range({layer.size})")
         # synapses are created presynaptic-neuron-major: row i holds W[:, i mod width] for copy i // width
         syn.w = np.tile(layer.weight.T, (copies, 1)).ravel()
         if order == "matched":
             syn.pre.when, syn.pre.order = "thresholds", 2 * depth + 1
-            group.thresholder["spike"].order = 2 * depth + 2
-        monitors[layer.name] = b2.SpikeMonitor(group, name=f"{layer.name}_spikes")
-        if record_v and layer.name in record_v:
-            state = b2.StateMonitor(group, "v", record=record_v[layer.name], when="resets", order=-1,
+            if not layer.readout:
+                group.thresholder["spike"].order = 2 * depth + 2
+        if not layer.readout:
+            monitors[layer.name] = b2.SpikeMonitor(group, name=f"{layer.name}_spikes")
+        # readouts have no spikes: their membrane is their output, recorded for every neuron of copy 0
+        watched = range(layer.size) if layer.readout else (record_v or {}).get(layer.name)
+        if watched is not None:
+            state = b2.StateMonitor(group, "v", record=list(watched), when="resets", order=-1,
                                     name=f"{layer.name}_v")
             traces[layer.name] = state
             net.add(state)
         sizes[layer.name] = layer.size
-        net.add(group, syn, monitors[layer.name])
+        net.add(group, syn, *([monitors[layer.name]] if layer.name in monitors else []))
         previous, width = group, layer.size
     start = time.perf_counter()
     net.run(((windows - 1) * window_steps + steps) * dt * b2.second)
@@ -119,17 +127,37 @@ def simulate(layers: list[DenseSpikingLayer], dt: float, input_spikes: np.ndarra
 
 
 def _neurons(b2, layer: DenseSpikingLayer, copies: int, sim_dt: float, dt: float):
-    if_neuron = layer.leak == 0.0
-    # IF: dv/dt = 0 between inputs, which Euler integrates exactly; LIF: exact linear solution
-    group = b2.NeuronGroup(copies * layer.size, equation_text("if_refractory" if if_neuron else "lif"),
-                           threshold="v >= v_th", reset="v = v_reset",
-                           refractory=float(layer.metadata.get("refractory_period", 0.0)) * b2.second,
-                           method="euler" if if_neuron else "exact", dt=sim_dt * b2.second, name=layer.name)
-    if not if_neuron:
-        group.tau = tau_from_leak(layer.leak, dt) * b2.second
+    """The NeuronGroup of a layer and the variable an input spike increments."""
+    n = copies * layer.size
+    tau = tau_from_leak(layer.leak, dt) * b2.second
+    if layer.readout:
+        group = b2.NeuronGroup(n, equation_text("li"), method="exact", dt=sim_dt * b2.second, name=layer.name)
+        group.tau, group.v_leak = tau, 0.0
+        return group, "v"
+    spiking = dict(threshold="v >= v_th", reset="v = v_reset", dt=sim_dt * b2.second, name=layer.name,
+                   refractory=float(layer.metadata.get("refractory_period", 0.0)) * b2.second)
+    if layer.leak == 0.0:  # IF: dv/dt = 0 between inputs, which Euler integrates exactly
+        group, target = b2.NeuronGroup(n, equation_text("if_refractory"), method="euler", **spiking), "v"
+    elif layer.tau_syn:
+        # Brian2's exact solver divides by τ_syn − τ_mem: equal constants have their own (alpha) equations
+        alpha = math.isclose(layer.tau_syn, float(tau / b2.second), rel_tol=1e-9)
+        if alpha and spiking["refractory"] > 0 * b2.second:
+            raise ValueError(f"layer {layer.name}: alpha-synapse neurons (τ_syn = τ_mem) have no refractory "
+                             "period in Brian2's exact solver; drop refractory_period from its metadata")
+        if alpha:
+            del spiking["refractory"]
+        group = b2.NeuronGroup(n, equation_text("alpha_synapse" if alpha else "cuba_lif"), method="exact", **spiking)
+        if alpha:
+            group.tau = tau
+        else:
+            group.tau_mem, group.tau_syn = tau, layer.tau_syn * b2.second
+        group.r, group.v_leak, target = 1.0, 0.0, "I"
+    else:
+        group, target = b2.NeuronGroup(n, equation_text("lif"), method="exact", **spiking), "v"
+        group.tau, group.v_leak = tau, 0.0
     group.v_th = layer.v_th
     group.v_reset = float(layer.metadata.get("v_reset", 0.0))
-    return group
+    return group, target
 
 
 def _collect(b2, monitors, traces, sizes, copies, images, window_steps, run_seconds) -> BrianRun:

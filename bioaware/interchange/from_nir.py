@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import nir
@@ -10,7 +11,8 @@ import numpy as np
 from bioaware.errors import BioawareError
 from bioaware.interchange.layers import DenseSpikingLayer, leak_from_tau
 
-SUPPORTED = (nir.Input, nir.Output, nir.Linear, nir.Affine, nir.LIF, nir.IF)
+NEURONS = (nir.LIF, nir.IF, nir.CubaLIF, nir.LI)
+SUPPORTED = (nir.Input, nir.Output, nir.Linear, nir.Affine, *NEURONS)
 
 
 def read_graph(path: str | Path) -> nir.NIRGraph:
@@ -47,7 +49,7 @@ def _chain(graph: nir.NIRGraph, path) -> list[str]:
 
 
 def graph_to_layers(graph: nir.NIRGraph, path: str | Path = "<graph>") -> tuple[list[DenseSpikingLayer], dict]:
-    """(layer specs, graph metadata) of a Input → (Linear|Affine → LIF|IF)* → Output graph."""
+    """(layer specs, graph metadata) of a Input → (Linear|Affine → LIF|IF|CubaLIF|LI)* → Output graph."""
     for name, node in graph.nodes.items():
         if not isinstance(node, SUPPORTED):
             raise BioawareError(f"{path}: node '{name}' is a {type(node).__name__}, which bioaware cannot simulate "
@@ -60,8 +62,8 @@ def graph_to_layers(graph: nir.NIRGraph, path: str | Path = "<graph>") -> tuple[
     width = int(np.prod(graph.nodes["input"].input_type["input"]))
     for weight_name, neuron_name in zip(names[1:-1:2], names[2:-1:2]):
         w_node, n_node = graph.nodes[weight_name], graph.nodes[neuron_name]
-        if not isinstance(w_node, (nir.Linear, nir.Affine)) or not isinstance(n_node, (nir.LIF, nir.IF)):
-            raise BioawareError(f"{path}: expected a Linear/Affine then a LIF/IF node at '{weight_name}' → "
+        if not isinstance(w_node, (nir.Linear, nir.Affine)) or not isinstance(n_node, NEURONS):
+            raise BioawareError(f"{path}: expected a Linear/Affine then a neuron node at '{weight_name}' → "
                                 f"'{neuron_name}', got {type(w_node).__name__} → {type(n_node).__name__}")
         weight = np.asarray(w_node.weight, dtype=np.float64)
         if isinstance(w_node, nir.Affine) and np.any(np.asarray(w_node.bias) != 0):
@@ -70,23 +72,34 @@ def graph_to_layers(graph: nir.NIRGraph, path: str | Path = "<graph>") -> tuple[
             raise BioawareError(f"{path}: node '{weight_name}' has NaN or infinite weights; re-export from a healthy checkpoint")
         if weight.ndim != 2 or weight.shape[1] != width:
             raise BioawareError(f"{path}: shape mismatch at '{weight_name}': weight {weight.shape} after a layer of {width}")
-        threshold = np.asarray(n_node.v_threshold, dtype=np.float64).reshape(-1)
-        if threshold.size not in (1, weight.shape[0]):
-            raise BioawareError(f"{path}: shape mismatch at '{neuron_name}': {threshold.size} thresholds "
-                                f"for {weight.shape[0]} inputs")
-        if isinstance(n_node, nir.IF):
-            leak, scale = 0.0, np.asarray(n_node.r, dtype=np.float64).reshape(-1)
-        else:
-            tau = float(np.asarray(n_node.tau).reshape(-1)[0])
-            leak = leak_from_tau(tau, dt)
-            scale = np.asarray(n_node.r, dtype=np.float64).reshape(-1) / np.asarray(n_node.tau).reshape(-1)
-        if not np.allclose(scale, scale[0]) or not np.allclose(threshold, threshold[0]):
-            raise BioawareError(f"{path}: node '{neuron_name}' has per-neuron parameters; bioaware needs one value per layer")
-        # the jump of v per input spike is w·R/τ (LIF) or w·R (IF): fold it into the weights
-        layers.append(DenseSpikingLayer(neuron_name, weight * scale[0], leak, float(threshold[0]),
-                                        dict(n_node.metadata or {})))
+        leak, scale, tau_syn, threshold = _neuron_parameters(n_node, dt, weight.shape[0], neuron_name, path)
+        # the jump per input spike of weight w: v by w·R/τ (LIF, LI) or w·R (IF); I by w·w_in·R/τ_syn (CubaLIF)
+        layers.append(DenseSpikingLayer(neuron_name, weight * scale, leak, threshold, dict(n_node.metadata or {}),
+                                        tau_syn=tau_syn, readout=isinstance(n_node, nir.LI)))
         width = weight.shape[0]
     if width != int(np.prod(graph.nodes["output"].output_type["output"])):
         raise BioawareError(f"{path}: shape mismatch at 'output': {width} neurons feed an output of "
                             f"{int(np.prod(graph.nodes['output'].output_type['output']))}")
     return layers, dict(graph.metadata)
+
+
+def _one_value(node, attr: str, n: int, name: str, path) -> float:
+    values = np.asarray(getattr(node, attr), dtype=np.float64).reshape(-1)
+    if values.size not in (1, n):
+        raise BioawareError(f"{path}: shape mismatch at '{name}': {values.size} values of {attr} for {n} inputs")
+    if not np.allclose(values, values[0]):
+        raise BioawareError(f"{path}: node '{name}' has per-neuron {attr}; bioaware needs one value per layer")
+    return float(values[0])
+
+
+def _neuron_parameters(node, dt: float, n: int, name: str, path) -> tuple[float, float, float, float]:
+    """(per-step leak, weight scale, τ_syn in s (0 without a synaptic current), threshold) of a NIR neuron."""
+    get = lambda attr: _one_value(node, attr, n, name, path)  # noqa: E731
+    threshold = math.inf if isinstance(node, nir.LI) else get("v_threshold")
+    if isinstance(node, nir.IF):
+        return 0.0, get("r"), 0.0, threshold
+    if isinstance(node, nir.CubaLIF):
+        tau_syn = get("tau_syn")
+        return leak_from_tau(get("tau_mem"), dt), get("r") * get("w_in") / tau_syn, tau_syn, threshold
+    tau = get("tau")
+    return leak_from_tau(tau, dt), get("r") / tau, 0.0, threshold

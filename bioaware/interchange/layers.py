@@ -17,13 +17,20 @@ import numpy as np
 
 @dataclass
 class DenseSpikingLayer:
-    """`weight` [out, in] (no bias) into LIF neurons of per-step leak `leak`, threshold `v_th`, reset to 0."""
+    """`weight` [out, in] (no bias) into neurons of per-step membrane leak `leak`, threshold `v_th`, reset to 0.
+
+    An input spike of weight w adds w to the membrane (LIF, IF) or, with `tau_syn` > 0 (s), to a
+    synaptic current I that decays with τ_syn and drives τ_mem·dv/dt = −v + I (CUBA LIF; alpha-shaped
+    PSP when τ_syn = τ_mem). `readout` layers are leaky integrators (LI): no threshold, no spikes.
+    """
 
     name: str
     weight: np.ndarray
     leak: float
     v_th: float
     metadata: dict = field(default_factory=dict)
+    tau_syn: float = 0.0
+    readout: bool = False
 
     @property
     def size(self) -> int:

@@ -15,14 +15,24 @@ RESET_METADATA = {"reset": "to_zero", "v_reset": 0.0, "refractory_period": 0.0,
 
 
 def neuron_node(layer: DenseSpikingLayer, dt: float) -> nir.NIRNode:
-    """The NIR neuron for `layer`: LIF with τ, R = τ (a spike of weight w moves v by w), or IF when leak = 0."""
+    """The NIR neuron for `layer`, parameterised so that an input spike of weight w moves v (or I) by w.
+
+    LIF: τ from the leak, R = τ. IF (leak 0): R = 1. CubaLIF: R = 1, w_in = τ_syn. LI: R = τ.
+    """
     n = layer.size
     meta = {**RESET_METADATA, "discrete_leak": layer.leak, **layer.metadata}
+    full = lambda value: np.full(n, float(value))  # noqa: E731
     if layer.leak == 0.0:
-        return nir.IF(r=np.ones(n), v_threshold=np.full(n, layer.v_th), metadata=meta)
+        if layer.tau_syn or layer.readout:
+            raise ValueError(f"layer {layer.name}: CUBA and readout layers need a leak > 0")
+        return nir.IF(r=full(1.0), v_threshold=full(layer.v_th), metadata=meta)
     tau = tau_from_leak(layer.leak, dt)
-    return nir.LIF(tau=np.full(n, tau), r=np.full(n, tau), v_leak=np.zeros(n), v_threshold=np.full(n, layer.v_th),
-                   metadata=meta)
+    if layer.readout:
+        return nir.LI(tau=full(tau), r=full(tau), v_leak=full(0.0), metadata=meta)
+    if layer.tau_syn:
+        return nir.CubaLIF(tau_syn=full(layer.tau_syn), tau_mem=full(tau), r=full(1.0), v_leak=full(0.0),
+                           v_threshold=full(layer.v_th), w_in=full(layer.tau_syn), metadata=meta)
+    return nir.LIF(tau=full(tau), r=full(tau), v_leak=full(0.0), v_threshold=full(layer.v_th), metadata=meta)
 
 
 def layers_to_nir(layers: list[DenseSpikingLayer], dt: float, metadata: dict) -> nir.NIRGraph:

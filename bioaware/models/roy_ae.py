@@ -49,8 +49,10 @@ class RoyAutoencoder(nn.Module):
     @classmethod
     def from_layer_specs(cls, layers: list[DenseSpikingLayer], slope: float = 5.0) -> "RoyAutoencoder":
         """Rebuild from two specs (e.g. read from NIR); both layers must share leak and threshold."""
+        if len(layers) != 2 or any(layer.tau_syn or layer.readout for layer in layers):
+            raise ValueError("RoyAutoencoder needs two LIF/IF layers (no synaptic current, no readout)")
         hidden, output = layers
-        if (hidden.leak, hidden.v_th) != (output.leak, output.v_th) or len(layers) != 2:
+        if (hidden.leak, hidden.v_th) != (output.leak, output.v_th):
             raise ValueError("RoyAutoencoder needs two layers with one leak and one threshold")
         model = cls(hidden.weight.shape[1], hidden.size, LIFParameters(hidden.leak, hidden.v_th, slope))
         with torch.no_grad():
