@@ -228,3 +228,53 @@ def test_alpha_layer_with_refractory_period_is_refused():
     layer = DenseSpikingLayer("cell", np.ones((1, 1)), 0.1, 1.0, {"refractory_period": 0.01}, tau_syn=tau)
     with pytest.raises(ValueError, match="alpha-synapse neurons .* have no refractory period"):
         simulate([layer], DT, np.ones((3, 1, 1)), DT)
+
+
+def test_convolutional_graph_matches_a_torch_reference(tmp_path):
+    """Input (1, 8, 8) → Conv2d 3×3 pad 1 → LIF (2, 8, 8) → SumPool2d 2 → Flatten → Linear → IF (5):
+    read from a NIR file, simulated in Brian2 (matched order), equal to the discrete model in torch."""
+    import nir
+    import torch.nn.functional as F
+
+    from bioaware.interchange.from_nir import graph_to_layers, read_graph
+
+    rng = np.random.default_rng(4)
+    kernel = rng.normal(0.3, 0.4, (2, 1, 3, 3))
+    dense = rng.normal(0.2, 0.3, (5, 32))
+    tau = tau_from_leak(0.1, DT)
+    graph = nir.NIRGraph(nodes={
+        "input": nir.Input({"input": np.array([1, 8, 8])}),
+        "conv": nir.Conv2d(input_shape=(8, 8), weight=kernel, stride=1, padding=1, dilation=1, groups=1,
+                           bias=np.zeros(2)),
+        "lif": nir.LIF(tau=np.full((2, 8, 8), tau), r=np.full((2, 8, 8), tau), v_leak=np.zeros((2, 8, 8)),
+                       v_threshold=np.ones((2, 8, 8))),
+        "pool": nir.SumPool2d(kernel_size=np.array([2, 2]), stride=np.array([2, 2]), padding=np.array([0, 0])),
+        "flat": nir.Flatten({"input": np.array([2, 4, 4])}),
+        "dense": nir.Linear(weight=dense),
+        "if": nir.IF(r=np.ones(5), v_threshold=np.ones(5)),
+        "output": nir.Output({"output": np.array([5])})},
+        edges=[("input", "conv"), ("conv", "lif"), ("lif", "pool"), ("pool", "flat"), ("flat", "dense"),
+               ("dense", "if"), ("if", "output")], metadata={"dt": DT})
+    path = tmp_path / "conv.nir"
+    nir.write(path, graph)
+    layers, _ = graph_to_layers(read_graph(path), path)
+    assert [l.size for l in layers] == [128, 5]
+    x = (rng.random((STEPS, 3, 64)) < 0.3).astype(float)
+
+    # the discrete model, with torch's own convolution and pooling
+    def scan(currents, leak):
+        v, out = torch.zeros_like(currents[0]), []
+        for current in currents:
+            v = (1 - leak) * v + current
+            out.append((v >= 1.0).double())
+            v = v * (1 - out[-1])
+        return torch.stack(out)
+    xs = torch.from_numpy(x).reshape(STEPS * 3, 1, 8, 8)
+    conv_spikes = scan(F.conv2d(xs, torch.from_numpy(kernel), padding=1).reshape(STEPS, 3, 128), 0.1)
+    pooled = F.avg_pool2d(conv_spikes.reshape(STEPS * 3, 2, 8, 8), 2) * 4
+    out_spikes = scan(pooled.reshape(STEPS, 3, 32) @ torch.from_numpy(dense).T, 0.0)
+
+    run = simulate(layers, DT, x, DT, order="matched", max_copies=2)  # sparse synapses, copies and windows
+    assert conv_spikes.sum() > 50 and out_spikes.sum() > 10
+    assert np.array_equal(run.counts("lif", STEPS, DT), conv_spikes.numpy())
+    assert np.array_equal(run.counts("if", STEPS, DT), out_spikes.numpy())

@@ -72,6 +72,10 @@ def _write_bad(tmp_path, mutate):
      "shape mismatch at 'reconstruction.weight': weight (784, 23) after a layer of 24"),
     (lambda g: g.nodes["hidden.weight"].weight.__setitem__((0, 0), np.nan),
      "node 'hidden.weight' has NaN or infinite weights"),
+    (lambda g: g.nodes.__setitem__("hidden.weight", nir.Conv2d(input_shape=(28, 28), weight=np.ones((24, 1, 3, 3)),
+                                                               stride=1, padding=1, dilation=1, groups=1,
+                                                               bias=np.zeros(24))),
+     "node 'hidden.weight' needs (channels, height, width) input, got shape (784,)"),
 ])
 def test_bad_graphs_are_one_line_errors(tmp_path, mutate, message):
     path = _write_bad(tmp_path, mutate)

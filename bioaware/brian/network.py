@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from bioaware.brian.devices import use_device
 from bioaware.brian.equations import equation_text
@@ -98,9 +99,15 @@ def simulate(layers: list[DenseSpikingLayer], dt: float, input_spikes: np.ndarra
                                         name=f"{layer.name}_window_reset"))
         syn = b2.Synapses(previous, group, model="w : 1", on_pre=f"{target}_post += w", dt=sim_dt * b2.second,
                           name=f"{layer.name}_synapses")
-        syn.connect(j=f"k + (i // {width}) * {layer.size} for k in range({layer.size})")
-        # synapses are created presynaptic-neuron-major: row i holds W[:, i mod width] for copy i // width
-        syn.w = np.tile(layer.weight.T, (copies, 1)).ravel()
+        if sp.issparse(layer.weight):  # convolutions: only the non-zero weights become synapses, per copy
+            coo = layer.weight.tocoo()
+            offsets = np.arange(copies)[:, None]
+            syn.connect(i=(coo.col + offsets * width).ravel(), j=(coo.row + offsets * layer.size).ravel())
+            syn.w = np.tile(coo.data, copies)
+        else:
+            syn.connect(j=f"k + (i // {width}) * {layer.size} for k in range({layer.size})")
+            # synapses are created presynaptic-neuron-major: row i holds W[:, i mod width] for copy i // width
+            syn.w = np.tile(layer.weight.T, (copies, 1)).ravel()
         if order == "matched":
             syn.pre.when, syn.pre.order = "thresholds", 2 * depth + 1
             if not layer.readout:

@@ -10,9 +10,11 @@ import numpy as np
 
 from bioaware.errors import BioawareError
 from bioaware.interchange.layers import DenseSpikingLayer, leak_from_tau
+from bioaware.interchange.linear_maps import linear_map
 
 NEURONS = (nir.LIF, nir.IF, nir.CubaLIF, nir.LI)
-SUPPORTED = (nir.Input, nir.Output, nir.Linear, nir.Affine, *NEURONS)
+WEIGHTS = (nir.Linear, nir.Affine, nir.Conv2d, nir.SumPool2d, nir.Flatten)
+SUPPORTED = (nir.Input, nir.Output, *WEIGHTS, *NEURONS)
 
 
 def read_graph(path: str | Path) -> nir.NIRGraph:
@@ -49,7 +51,11 @@ def _chain(graph: nir.NIRGraph, path) -> list[str]:
 
 
 def graph_to_layers(graph: nir.NIRGraph, path: str | Path = "<graph>") -> tuple[list[DenseSpikingLayer], dict]:
-    """(layer specs, graph metadata) of a Input → (Linear|Affine → LIF|IF|CubaLIF|LI)* → Output graph."""
+    """(layer specs, graph metadata) of an Input → (weight nodes → neuron)* → Output chain.
+
+    Weight nodes (Linear, Affine without bias, Conv2d, SumPool2d, Flatten) between two neuron layers
+    are composed into one matrix: dense when all of them are Linear/Affine, scipy-sparse otherwise.
+    """
     for name, node in graph.nodes.items():
         if not isinstance(node, SUPPORTED):
             raise BioawareError(f"{path}: node '{name}' is a {type(node).__name__}, which bioaware cannot simulate "
@@ -57,26 +63,30 @@ def graph_to_layers(graph: nir.NIRGraph, path: str | Path = "<graph>") -> tuple[
     dt = float(graph.metadata.get("dt", 0.0))
     if not dt > 0:
         raise BioawareError(f"{path}: graph metadata lacks a positive 'dt' (the training step in seconds)")
-    names = _chain(graph, path)
     layers: list[DenseSpikingLayer] = []
-    width = int(np.prod(graph.nodes["input"].input_type["input"]))
-    for weight_name, neuron_name in zip(names[1:-1:2], names[2:-1:2]):
-        w_node, n_node = graph.nodes[weight_name], graph.nodes[neuron_name]
-        if not isinstance(w_node, (nir.Linear, nir.Affine)) or not isinstance(n_node, NEURONS):
-            raise BioawareError(f"{path}: expected a Linear/Affine then a neuron node at '{weight_name}' → "
-                                f"'{neuron_name}', got {type(w_node).__name__} → {type(n_node).__name__}")
-        weight = np.asarray(w_node.weight, dtype=np.float64)
-        if isinstance(w_node, nir.Affine) and np.any(np.asarray(w_node.bias) != 0):
-            raise BioawareError(f"{path}: node '{weight_name}' has a non-zero bias, which these models do not use")
-        if not np.all(np.isfinite(weight)):
-            raise BioawareError(f"{path}: node '{weight_name}' has NaN or infinite weights; re-export from a healthy checkpoint")
-        if weight.ndim != 2 or weight.shape[1] != width:
-            raise BioawareError(f"{path}: shape mismatch at '{weight_name}': weight {weight.shape} after a layer of {width}")
-        leak, scale, tau_syn, threshold = _neuron_parameters(n_node, dt, weight.shape[0], neuron_name, path)
+    shape = tuple(int(v) for v in np.asarray(graph.nodes["input"].input_type["input"]).reshape(-1))
+    matrix, sparse, previous = None, False, "input"
+    for name in _chain(graph, path)[1:-1]:
+        node = graph.nodes[name]
+        if isinstance(node, WEIGHTS):
+            step, shape = linear_map(node, shape, name, path)
+            if not np.all(np.isfinite(step.data)):
+                raise BioawareError(f"{path}: node '{name}' has NaN or infinite weights; re-export from a healthy checkpoint")
+            matrix = step if matrix is None else step @ matrix
+            sparse = sparse or not isinstance(node, (nir.Linear, nir.Affine))
+            continue
+        if matrix is None:
+            raise BioawareError(f"{path}: no weight node between '{previous}' and '{name}'")
+        n = matrix.shape[0]
+        leak, scale, tau_syn, threshold = _neuron_parameters(node, dt, n, name, path)
         # the jump per input spike of weight w: v by w·R/τ (LIF, LI) or w·R (IF); I by w·w_in·R/τ_syn (CubaLIF)
-        layers.append(DenseSpikingLayer(neuron_name, weight * scale, leak, threshold, dict(n_node.metadata or {}),
-                                        tau_syn=tau_syn, readout=isinstance(n_node, nir.LI)))
-        width = weight.shape[0]
+        weight = (matrix * scale).tocsr() if sparse else matrix.toarray() * scale
+        layers.append(DenseSpikingLayer(name, weight, leak, threshold, dict(node.metadata or {}),
+                                        tau_syn=tau_syn, readout=isinstance(node, nir.LI)))
+        matrix, sparse, previous = None, False, name
+    if matrix is not None:
+        raise BioawareError(f"{path}: weight nodes after the last neuron layer '{previous}' feed 'output' directly")
+    width = layers[-1].size if layers else 0
     if width != int(np.prod(graph.nodes["output"].output_type["output"])):
         raise BioawareError(f"{path}: shape mismatch at 'output': {width} neurons feed an output of "
                             f"{int(np.prod(graph.nodes['output'].output_type['output']))}")
