@@ -5,6 +5,9 @@ another Brian2 (brian2genn: 2.5.4 with numpy < 2; brian2cuda: 2.8.0) can run it 
 `pip install --no-deps -e . pytest` there, then `python -m pytest tests/test_brian_reference.py`.
 """
 
+import importlib.util
+import shutil
+
 import numpy as np
 import pytest
 
@@ -27,12 +30,16 @@ def discrete(layers, x):
     return out
 
 
-@pytest.mark.parametrize("leak", [0.1, 0.0])
-def test_matched_equals_numpy_and_exact_converges(leak):
-    rng = np.random.default_rng(0)
+def network(leak, seed=0):
+    rng = np.random.default_rng(seed)
     layers = [DenseSpikingLayer("hidden", rng.normal(0.15, 0.3, (40, 100)), leak, 1.0),
               DenseSpikingLayer("reconstruction", rng.normal(0.1, 0.3, (100, 40)), leak, 1.0)]
-    x = (rng.random((15, 6, 100)) < 0.2).astype(float)
+    return layers, (rng.random((15, 6, 100)) < 0.2).astype(float)
+
+
+@pytest.mark.parametrize("leak", [0.1, 0.0])
+def test_matched_equals_numpy_and_exact_converges(leak):
+    layers, x = network(leak)
     reference = discrete(layers, x)
     matched = simulate(layers, 1e-3, x, 1e-3, order="matched")
     exact = simulate(layers, 1e-3, x, 1e-5, order="exact")
@@ -40,3 +47,15 @@ def test_matched_equals_numpy_and_exact_converges(leak):
         assert ref.sum() > 1000
         assert np.array_equal(matched.counts(layer.name, 15, 1e-3), ref)
         assert np.abs(exact.counts(layer.name, 15, 1e-3) - ref).sum() < 0.02 * ref.sum()
+
+
+@pytest.mark.parametrize("device, module", [("cuda_standalone", "brian2cuda"), ("genn", "brian2genn")])
+def test_gpu_device_equals_numpy(device, module, tmp_path):
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} is not installed (it needs its own environment, see README 'Exact dynamics')")
+    if shutil.which("nvidia-smi") is None:
+        pytest.skip("no NVIDIA GPU here (nvidia-smi not found)")
+    layers, x = network(0.1)
+    run = simulate(layers, 1e-3, x, 1e-3, order="matched", device=device, build_dir=tmp_path / device)
+    for layer, ref in zip(layers, discrete(layers, x)):
+        assert np.array_equal(run.counts(layer.name, 15, 1e-3), ref)
