@@ -29,3 +29,13 @@ def test_import_is_light():
     code = "import sys, bioaware, bioaware.config, bioaware.errors; print('torch' in sys.modules, 'brian2' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_brian_engine_needs_neither_torch_nor_scipy():
+    """The GPU environments (brian2 2.5.4 / 2.8.0) install bioaware without dependencies."""
+    import subprocess
+
+    code = ("import sys, bioaware.brian.network, bioaware.interchange.layers; "
+            "print('torch' in sys.modules, 'scipy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
 from bioaware.brian.devices import use_device
 from bioaware.brian.equations import equation_text
@@ -99,7 +98,9 @@ def simulate(layers: list[DenseSpikingLayer], dt: float, input_spikes: np.ndarra
                                         name=f"{layer.name}_window_reset"))
         syn = b2.Synapses(previous, group, model="w : 1", on_pre=f"{target}_post += w", dt=sim_dt * b2.second,
                           name=f"{layer.name}_synapses")
-        if sp.issparse(layer.weight):  # convolutions: only the non-zero weights become synapses, per copy
+        # convolutions arrive as scipy-sparse matrices (no scipy import needed here: the brian2genn and
+        # brian2cuda environments run this module without it): only non-zero weights become synapses
+        if hasattr(layer.weight, "tocoo"):
             coo = layer.weight.tocoo()
             offsets = np.arange(copies)[:, None]
             syn.connect(i=(coo.col + offsets * width).ravel(), j=(coo.row + offsets * layer.size).ravel())
