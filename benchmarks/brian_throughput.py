@@ -15,9 +15,7 @@ from pathlib import Path
 import torch
 
 from bioaware.brian.network import simulate
-from bioaware.config import DataSection
-from bioaware.data.datasets import load_images
-from bioaware.interchange.export import TRAINING_DT, load_trained
+from bioaware.interchange.export import TRAINING_DT, trained_test_spikes
 
 
 def main() -> None:
@@ -29,9 +27,7 @@ def main() -> None:
     ap.add_argument("--copies", type=int, default=100)
     ap.add_argument("--device", default="cpp_standalone")
     args = ap.parse_args()
-    task, config = load_trained(args.run)
-    data = load_images(DataSection(**config["data"]))
-    spikes = task.encode(data.test_x[:args.images], torch.Generator().manual_seed(3))
+    task, _, spikes = trained_test_spikes(args.run, args.images)
     layers, sim_dt = task.model.layer_specs(), TRAINING_DT * args.dt_factor
 
     start = time.perf_counter()

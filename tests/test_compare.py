@@ -66,14 +66,11 @@ def test_simulate_command_on_a_trained_run(tiny_trained_run):
     # matched order reproduces the trained model, so the metric equals the PyTorch model's on the same spikes
     import torch
 
-    from bioaware.config import DataSection
-    from bioaware.data.datasets import load_images
-    from bioaware.interchange.export import load_trained
+    from bioaware.interchange.export import trained_test_spikes
     from bioaware.train.metrics import normalised_mse
 
-    task, config = load_trained(tiny_trained_run)
-    images = load_images(DataSection(**config["data"])).test_x[:10]
+    task, images, spikes = trained_test_spikes(tiny_trained_run, 10)
     with torch.no_grad():
-        out = task.model(task.encode(images, torch.Generator().manual_seed(3)))
+        out = task.model(spikes)
     assert saved["mse"] == pytest.approx(normalised_mse(images, out.out_z.sum(0)), abs=1e-6)
     assert "MSE" in result.stdout

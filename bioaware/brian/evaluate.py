@@ -9,9 +9,7 @@ from pathlib import Path
 import torch
 
 from bioaware.brian.network import simulate
-from bioaware.config import DataSection
-from bioaware.data.datasets import load_images
-from bioaware.interchange.export import TRAINING_DT, load_trained
+from bioaware.interchange.export import TRAINING_DT, trained_test_spikes
 from bioaware.train.metrics import normalised_mse, spike_mse
 from bioaware.train.rundir import atomic_write_text
 
@@ -19,10 +17,7 @@ from bioaware.train.rundir import atomic_write_text
 def simulate_test_set(run_dir: Path, images: int = 1000, device: str = "cpp_standalone", dt_factor: float = 0.1,
                       order: str = "exact", copies: int = 100, seed: int = 0) -> dict:
     """Reconstruction metrics of the exported network under Brian2, written to runs/<name>/simulate.json."""
-    task, config = load_trained(run_dir)
-    data = load_images(DataSection(**config["data"]))
-    x_img = data.test_x[:images]
-    spikes = task.encode(x_img, torch.Generator().manual_seed(seed + 3))
+    task, x_img, spikes = trained_test_spikes(run_dir, images, seed)
     start = time.perf_counter()
     run = simulate(task.model.layer_specs(), TRAINING_DT, spikes.numpy(), TRAINING_DT * dt_factor, order=order,
                    device=device, max_copies=copies)

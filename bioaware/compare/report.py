@@ -19,9 +19,7 @@ import torch
 from bioaware.brian.network import simulate
 from bioaware.compare.figures import membrane_overlay, raster_overlay
 from bioaware.compare.spike_metrics import count_correlation, matched_fraction, van_rossum_distance
-from bioaware.config import DataSection
-from bioaware.data.datasets import load_images
-from bioaware.interchange.export import TRAINING_DT, load_trained
+from bioaware.interchange.export import TRAINING_DT, trained_test_spikes
 from bioaware.log import info
 from bioaware.train.figures import reconstruction_grid
 from bioaware.train.metrics import normalised_mse
@@ -31,10 +29,7 @@ from bioaware.train.rundir import RunDir, atomic_write_text
 def compare_run(run_dir: Path, images: int = 20, factors: tuple[float, ...] = (1.0, 0.1, 0.01),
                 device: str = "runtime", seed: int = 0) -> dict:
     """Compare and write report.json, report.html and figures; returns the report."""
-    task, config = load_trained(run_dir)
-    data = load_images(DataSection(**config["data"]))
-    x_img = data.test_x[:images]
-    spikes = task.encode(x_img, torch.Generator().manual_seed(seed + 3))
+    task, x_img, spikes = trained_test_spikes(run_dir, images, seed)
     with torch.no_grad():
         out = task.model(spikes)
     steps = spikes.shape[0]

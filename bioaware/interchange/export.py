@@ -21,6 +21,22 @@ def load_trained(run_dir: Path) -> tuple[SpikingAutoencoderTask, dict]:
     return restore(SpikingAutoencoderTask(cfg.model, cfg.train), run, config), config
 
 
+def trained_test_spikes(run_dir: Path, images: int, seed: int = 0):
+    """(trained task, its first `images` test images [N, 784], their input spikes [T, N, 784]).
+
+    Every exact-dynamics run (simulate, compare, the Brian2 benchmark) feeds these same spikes,
+    drawn from a generator of their own (seed + 3) so that they never repeat training or test draws.
+    """
+    import torch
+
+    from bioaware.config import DataSection
+    from bioaware.data.datasets import load_images
+
+    task, config = load_trained(run_dir)
+    x = load_images(DataSection(**config["data"])).test_x[:images]
+    return task, x, task.encode(x, torch.Generator().manual_seed(seed + 3))
+
+
 def export_nir(run_dir: Path, export_root: Path = Path("export")) -> Path:
     """Write the run's model as NIR (Δt, encoder and provenance in the graph metadata); returns the path."""
     task, config = load_trained(run_dir)
