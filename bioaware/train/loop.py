@@ -84,9 +84,12 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
     task.model.train()
     with stop_requests() as stop, tqdm(total=total, initial=step, desc=task.phase, unit="batch",
                                        dynamic_ncols=True, mininterval=1.0) as bar:
+        order_epoch, order = -1, None
         while step < stop_at:
             epoch, b = divmod(step, n_batches)
-            order = torch.randperm(len(train_x), generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
+            if epoch != order_epoch:  # the batch order depends only on (seed, epoch)
+                order_epoch = epoch
+                order = torch.randperm(len(train_x), generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
             for group, base in zip(task.optimizer.param_groups, base_lrs):
                 group["lr"] = learning_rate(base, t.lr_schedule, step, total)
             loss = task.train_batch(train_x[order[b * t.batch_size:(b + 1) * t.batch_size]], generator)
