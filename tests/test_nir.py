@@ -129,3 +129,15 @@ def test_cuba_and_readout_layers_round_trip(tmp_path):
         assert a.v_th == b.v_th
     with pytest.raises(ValueError, match="two LIF/IF layers"):
         RoyAutoencoder.from_layer_specs(restored[:2])
+
+
+def test_sparse_layer_weights_are_written_as_dense_linear_nodes(tmp_path):
+    import scipy.sparse as sp
+
+    from bioaware.interchange.layers import DenseSpikingLayer
+
+    weight = sp.random(6, 10, density=0.3, random_state=0, format="csr")
+    path = tmp_path / "sparse.nir"
+    write_graph(layers_to_nir([DenseSpikingLayer("conv", weight, 0.1, 1.0)], DT, {}), path)
+    (restored,), _ = graph_to_layers(read_graph(path), path)
+    assert np.allclose(restored.weight, weight.toarray())

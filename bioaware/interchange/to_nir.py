@@ -43,7 +43,8 @@ def layers_to_nir(layers: list[DenseSpikingLayer], dt: float, metadata: dict) ->
     nodes = {"input": nir.Input({"input": np.array([layers[0].weight.shape[1]])})}
     edges, previous = [], "input"
     for layer in layers:
-        nodes[f"{layer.name}.weight"] = nir.Linear(weight=np.asarray(layer.weight, dtype=np.float64))
+        dense = layer.weight.toarray() if hasattr(layer.weight, "toarray") else layer.weight  # composed convolutions
+        nodes[f"{layer.name}.weight"] = nir.Linear(weight=np.asarray(dense, dtype=np.float64))
         nodes[layer.name] = neuron_node(layer, dt)
         edges += [(previous, f"{layer.name}.weight"), (f"{layer.name}.weight", layer.name)]
         previous = layer.name
