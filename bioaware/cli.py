@@ -108,16 +108,14 @@ def cmd_inspect(args) -> int:
 
 
 def cmd_summary(args) -> int:
-    from bioaware.train.summary import HEADER, collect, summary_table
+    from bioaware.train.summary import collect, summary_table
 
     rows = collect([Path(r) for r in args.runs])
     print(summary_table(rows))
     if args.figure:
         from bioaware.train.figures import mse_bars
 
-        col = {name: i for i, name in enumerate(HEADER)}
-        mse_bars([f"{r[col['run']]}: {r[col['model']]}" for r in rows], [float(r[col["test MSE"]]) for r in rows],
-                 [r[col["paper MSE"]] if r[col["paper MSE"]] != "" else None for r in rows], Path(args.figure))
+        mse_bars([r.label for r in rows], [r.mse for r in rows], [r.paper for r in rows], Path(args.figure))
         print(f"figure: {args.figure}")
     return 0
 

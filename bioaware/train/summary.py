@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from bioaware.errors import BioawareError
@@ -15,18 +16,29 @@ HEADER = ["run", "model", "data", "hidden", "T", "leak", "slope", "update", "mas
           "test MSE", "Spike-MSE", "paper MSE"]
 
 
-def _row(run: Path, cfg: dict, phase: str, r: dict) -> list[str]:
+@dataclass
+class SummaryRow:
+    """One (run, model): its table cells (see HEADER), and the numbers a figure needs."""
+
+    cells: list
+    label: str
+    mse: float
+    paper: float | None
+
+
+def _row(run: Path, cfg: dict, phase: str, r: dict) -> SummaryRow:
     m, t, d = cfg["model"], cfg["train"], cfg["data"]
     spiking = "spike_mse" in r
     own_lr = spiking or m["kind"] == "ann_ae"  # baselines train at [baselines] learning rates
     snn_cells = [m["steps"], m["leak"], m["surrogate_slope"], t["update"], t["mask"]] if spiking else ["–"] * 5
-    paper = PAPER.get((d["dataset"], m["hidden"], phase), "")
-    return [run.name, phase, d["dataset"], m["hidden"], *snn_cells, t["epochs"], t["lr"] if own_lr else "baseline",
-            f"{r['mse']:.4f}", f"{r['spike_mse']:.3f}" if spiking else "–", paper]
+    paper = PAPER.get((d["dataset"], m["hidden"], phase))
+    cells = [run.name, phase, d["dataset"], m["hidden"], *snn_cells, t["epochs"], t["lr"] if own_lr else "baseline",
+             f"{r['mse']:.4f}", f"{r['spike_mse']:.3f}" if spiking else "–", "" if paper is None else paper]
+    return SummaryRow(cells, f"{run.name}: {phase}", r["mse"], paper)
 
 
-def collect(run_dirs: list[Path]) -> list[list]:
-    """Rows (see HEADER) of every model of every finished run."""
+def collect(run_dirs: list[Path]) -> list[SummaryRow]:
+    """Rows of every model of every finished run."""
     rows = []
     for run in run_dirs:
         if not (run / "results.json").is_file():
@@ -37,6 +49,7 @@ def collect(run_dirs: list[Path]) -> list[list]:
     return rows
 
 
-def summary_table(rows: list[list]) -> str:
+def summary_table(rows: list[SummaryRow]) -> str:
     """One Markdown row per (run, model), with the settings that distinguish the experiments."""
-    return "\n".join("| " + " | ".join(str(c) for c in row) + " |" for row in [HEADER, ["---"] * len(HEADER), *rows])
+    lines = [HEADER, ["---"] * len(HEADER), *(row.cells for row in rows)]
+    return "\n".join("| " + " | ".join(str(c) for c in line) + " |" for line in lines)
