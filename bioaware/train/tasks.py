@@ -45,6 +45,13 @@ class Task:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
 
+    def _update(self, loss: torch.Tensor) -> float:
+        """One optimiser step on `loss`; returns its value."""
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        return loss.item()
+
     def train_batch(self, images: torch.Tensor, generator: torch.Generator) -> float:
         raise NotImplementedError
 
@@ -67,12 +74,6 @@ class SpikingAutoencoderTask(Task):
 
     def encode(self, images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         return rate_encode(self.m.encoder, images, self.m.steps, self.m.max_rate, generator)
-
-    def _update(self, loss: torch.Tensor) -> float:
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
-        return loss.item()
 
     def train_batch(self, images, generator):
         spikes = self.encode(images, generator)
@@ -102,11 +103,7 @@ class AnnAutoencoderTask(Task):
         self.optimizer = make_optimizer(self.model.parameters(), optimizer, lr, weight_decay)
 
     def train_batch(self, images, generator):
-        loss = 0.5 * (self.model(images) - images).pow(2).sum() / len(images)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
-        return loss.item()
+        return self._update(0.5 * (self.model(images) - images).pow(2).sum() / len(images))
 
     @torch.no_grad()
     def reconstruct(self, images, generator):
