@@ -1,4 +1,4 @@
-"""Command line: `bioaware train | evaluate | export | simulate | compare | inspect | summary | demo` (each with --help)."""
+"""Command line: `bioaware train | evaluate | export | simulate | compare | deploy | inspect | summary | demo` (each with --help)."""
 
 from __future__ import annotations
 
@@ -90,6 +90,14 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_deploy(args) -> int:
+    from bioaware.targets.deploy import deploy_run
+
+    deploy_run(Path(args.run), args.target, images=args.images, export_root=Path(args.export_root))
+    print(f"report: {Path(args.run) / 'compare' / 'targets.html'}")
+    return 0
+
+
 def cmd_inspect(args) -> int:
     from bioaware.interchange.from_nir import graph_to_layers, read_graph
 
@@ -155,6 +163,14 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--device", default="runtime", help="Brian2 device: runtime, cython, cpp_standalone, "
                    "cuda_standalone, genn (default runtime)")
     c.set_defaults(func=cmd_compare)
+    y = sub.add_parser("deploy", help="run a trained run's NIR graph through a neuromorphic toolchain, vs Brian2")
+    y.add_argument("run", help="run directory, e.g. runs/roy_ae_mnist")
+    y.add_argument("--target", required=True, choices=["loihi", "spinnaker", "speck"],
+                   help="loihi: Lava float + bit-accurate fixed point; spinnaker: sPyNNaker virtual-board mapping + "
+                        "PyNN on Brian2; speck: sinabs (+ chip config with samna)")
+    y.add_argument("--images", type=int, default=20, help="test images (default 20)")
+    y.add_argument("--export-root", default="export", help="where the run's NIR graph is (default export/)")
+    y.set_defaults(func=cmd_deploy)
     i = sub.add_parser("inspect", help="check a NIR file and describe its layers")
     i.add_argument("file", help="NIR file, e.g. export/roy_ae_mnist/model.nir")
     i.set_defaults(func=cmd_inspect)

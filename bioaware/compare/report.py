@@ -33,7 +33,7 @@ def compare_run(run_dir: Path, images: int = 20, factors: tuple[float, ...] = (1
     with torch.no_grad():
         out = task.model(spikes)
     steps = spikes.shape[0]
-    reference = {"hidden": out.hidden_z.numpy(), "reconstruction": out.out_z.numpy()}
+    reference = trained_reference(out)
     layers = task.model.layer_specs()
     x = spikes.numpy()
     rows, brian_counts, traces = [], {}, {}
@@ -48,12 +48,8 @@ def compare_run(run_dir: Path, images: int = 20, factors: tuple[float, ...] = (1
         counts = {name: run.counts(name, steps, TRAINING_DT) for name in reference}
         brian_counts[label] = counts
         row = {"simulation": label, "dt_ms": TRAINING_DT * factor * 1e3, "order": order, "seconds": seconds,
-               "mse": normalised_mse(x_img, torch.from_numpy(counts["reconstruction"].sum(0)).float())}
-        for name, ref in reference.items():
-            row[name] = {"spikes_trained": int(ref.sum()), "spikes_brian2": int(counts[name].sum()),
-                         "count_correlation": count_correlation(ref, counts[name]),
-                         "matched_within_1_step": matched_fraction(ref, counts[name]),
-                         "van_rossum": van_rossum_distance(ref, counts[name])}
+               "mse": reconstruction_mse(x_img, counts)}
+        row.update({name: layer_agreement(ref, counts[name], "spikes_brian2") for name, ref in reference.items()})
         rows.append(row)
         info(f"{label}: output corr {row['reconstruction']['count_correlation']:.4f}, "
              f"matched {row['reconstruction']['matched_within_1_step']:.4f}, MSE {row['mse']:.4f} ({seconds:.1f} s)")
@@ -75,6 +71,24 @@ def compare_run(run_dir: Path, images: int = 20, factors: tuple[float, ...] = (1
     atomic_write_text(out_dir / "report.json", json.dumps(report, indent=2) + "\n")
     atomic_write_text(out_dir / "report.html", _html(report))
     return report
+
+
+def trained_reference(out) -> dict[str, np.ndarray]:
+    """Spikes [T, images, N] of the layers every comparison reports, from the trained model's forward output."""
+    return {"hidden": out.hidden_z.numpy(), "reconstruction": out.out_z.numpy()}
+
+
+def reconstruction_mse(images: torch.Tensor, counts: dict[str, np.ndarray]) -> float:
+    """The autoencoder's metric on spike counts [T, images, 784] of its 'reconstruction' layer."""
+    return normalised_mse(images, torch.from_numpy(counts["reconstruction"].sum(0)).float())
+
+
+def layer_agreement(reference: np.ndarray, other: np.ndarray, label: str) -> dict:
+    """Spike counts, count correlation, spikes matched within one step and van Rossum distance of one layer."""
+    return {"spikes_trained": int(reference.sum()), label: int(other.sum()),
+            "count_correlation": count_correlation(reference, other),
+            "matched_within_1_step": matched_fraction(reference, other),
+            "van_rossum": van_rossum_distance(reference, other)}
 
 
 def _html(report: dict) -> str:
@@ -99,4 +113,5 @@ def _html(report: dict) -> str:
             f"<table>{head}{''.join(body)}</table>"
             "<h2>Reconstructions</h2><img src='images.png'><h2>Output raster, first image</h2>"
             "<img src='raster_output.png'><h2>Output membrane (before reset), first image</h2>"
-            "<img src='membrane_output.png'></body></html>\n")
+            "<img src='membrane_output.png'><p>Neuromorphic targets (<code>bioaware deploy</code>): "
+            "<a href='targets.html'>targets.html</a></p></body></html>\n")
