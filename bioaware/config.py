@@ -37,7 +37,7 @@ class DataSection:
 
 @dataclass
 class ModelSection:
-    kind: str = "roy_ae"  # roy_ae (LIF spiking autoencoder) | ann_ae (ANN autoencoder)
+    kind: str = "roy_ae"  # roy_ae (LIF spiking autoencoder) | conv_if_ae (convolutional IF, Speck-valid) | ann_ae
     hidden: int = 196  # hidden layer width (input/output width is the image size, 784)
     steps: int = 15  # T, time steps per image
     leak: float = 0.1  # α in V[t] = (1 − α)·V[t−1] + Z[t]; 0 gives an IF neuron
@@ -46,6 +46,8 @@ class ModelSection:
     encoder: str = "bernoulli"  # bernoulli | poisson rate coding of pixel intensities
     max_rate: float = 1.0  # spike probability per step of a pixel of value 1 (bernoulli)
     ann_activation: str = "relu"  # hidden activation of ANN autoencoders (ann_ae and baselines): relu | sigmoid
+    channels: list = field(default_factory=lambda: [8, 2, 8])  # conv_if_ae: channels of the hidden convolutions
+    kernel_size: int = 3  # conv_if_ae: odd kernel of every (stride-1, same-size) convolution (its neurons are IF: leak is not used)
 
 
 @dataclass
@@ -83,7 +85,7 @@ class Config:
 
 CHOICES = {
     ("data", "dataset"): ("mnist", "fashion_mnist", "mnist_5k"),
-    ("model", "kind"): ("roy_ae", "ann_ae"),
+    ("model", "kind"): ("roy_ae", "conv_if_ae", "ann_ae"),
     ("model", "encoder"): ("bernoulli", "poisson"),
     ("model", "ann_activation"): ("relu", "sigmoid"),
     ("train", "optimizer"): ("adam", "sgd"),
@@ -136,8 +138,15 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
         raise BioawareError(f"{source}: model.leak must be in [0, 1), got {cfg.model.leak}")
     if not 0.0 < cfg.model.max_rate <= 1.0 and cfg.model.encoder == "bernoulli":
         raise BioawareError(f"{source}: model.max_rate must be in (0, 1] for the bernoulli encoder")
-    if cfg.model.kind != "roy_ae" and (cfg.baselines.ann_sgd or cfg.baselines.ann_adam):
-        raise BioawareError(f"{source}: [baselines] trains ANNs beside a roy_ae model; "
+    if cfg.model.kind == "conv_if_ae" and (not cfg.model.channels or not all(
+            isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in cfg.model.channels)):
+        raise BioawareError(f"{source}: model.channels must be a list of positive integers, e.g. [8, 2, 8]")
+    if cfg.model.kind == "conv_if_ae" and (cfg.model.kernel_size % 2 == 0 or cfg.model.kernel_size > 16):
+        raise BioawareError(f"{source}: model.kernel_size must be odd and at most 16 (Speck's limit)")
+    if cfg.model.kind == "conv_if_ae" and cfg.train.update != "bptt":
+        raise BioawareError(f"{source}: model.kind = 'conv_if_ae' trains with train.update = 'bptt' only")
+    if cfg.model.kind == "ann_ae" and (cfg.baselines.ann_sgd or cfg.baselines.ann_adam):
+        raise BioawareError(f"{source}: [baselines] trains ANNs beside a spiking model; "
                             f"for model.kind = {cfg.model.kind!r} set train.optimizer instead")
     return cfg
 

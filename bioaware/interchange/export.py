@@ -16,7 +16,7 @@ TRAINING_DT = 1e-3  # s: one training step is taken as 1 ms of continuous time
 def load_trained(run_dir: Path) -> tuple[SpikingAutoencoderTask, dict]:
     """The trained spiking task of a run directory and its resolved config."""
     run, cfg, config = open_run(run_dir)
-    if cfg.model.kind != "roy_ae":
+    if cfg.model.kind == "ann_ae":
         raise BioawareError(f"{run_dir}: model.kind = {cfg.model.kind!r} is not a spiking model; nothing to export")
     return restore(SpikingAutoencoderTask(cfg.model, cfg.train), run, config), config
 
@@ -43,7 +43,7 @@ def export_nir(run_dir: Path, export_root: Path = Path("export")) -> Path:
     m = config["model"]
     provenance = RunDir(run_dir).read_json("provenance.json") if (run_dir / "provenance.json").is_file() else {}
     graph = layers_to_nir(task.model.layer_specs(), TRAINING_DT, {
-        "model": "roy_ae", "run": Path(run_dir).name, "steps": m["steps"], "encoder": m["encoder"],
+        "model": m["kind"], "run": Path(run_dir).name, "steps": m["steps"], "encoder": m["encoder"],
         "max_rate": m["max_rate"], "surrogate_slope": m["surrogate_slope"],
         "git_commit": provenance.get("git_commit", "unknown"),
         "host_side": "rate encoder (input spike trains are generated on the host and fed to 'input')"})

@@ -16,12 +16,24 @@ import numpy as np
 
 
 @dataclass
+class ConvGeometry:
+    """A stride-1 2-D convolution that produced a layer's weight matrix: kernel [out, in, kh, kw] over
+    inputs of shape (channels, height, width) with zero padding."""
+
+    kernel: np.ndarray
+    in_shape: tuple
+    padding: int = 0
+
+
+@dataclass
 class DenseSpikingLayer:
     """`weight` [out, in] (no bias) into neurons of per-step membrane leak `leak`, threshold `v_th`, reset to 0.
 
     An input spike of weight w adds w to the membrane (LIF, IF) or, with `tau_syn` > 0 (s), to a
     synaptic current I that decays with τ_syn and drives τ_mem·dv/dt = −v + I (CUBA LIF; alpha-shaped
     PSP when τ_syn = τ_mem). `readout` layers are leaky integrators (LI): no threshold, no spikes.
+    A layer made by a convolution keeps its `conv` geometry (NIR export writes a Conv2d node);
+    its `weight` is then the equivalent scipy-sparse matrix over flattened (C, H, W) activations.
     """
 
     name: str
@@ -31,6 +43,7 @@ class DenseSpikingLayer:
     metadata: dict = field(default_factory=dict)
     tau_syn: float = 0.0
     readout: bool = False
+    conv: ConvGeometry | None = None
 
     @property
     def size(self) -> int:

@@ -36,6 +36,14 @@ def _window_map(in_shape, out_channels, kernel, stride, padding, weight_of) -> t
     return matrix, (out_channels, h_out, w_out)
 
 
+def conv_matrix(geometry) -> sp.csr_matrix:
+    """Sparse [out, in] matrix of a stride-1 convolution (a `ConvGeometry`)."""
+    kernel = geometry.kernel
+    pad = (geometry.padding, geometry.padding)
+    return _window_map(geometry.in_shape, kernel.shape[0], kernel.shape[2:], (1, 1), pad,
+                       lambda o, c, ky, kx: kernel[o, c, ky, kx])[0]
+
+
 def linear_map(node, in_shape: tuple, name: str, path) -> tuple[sp.csr_matrix, tuple]:
     """(matrix [out, in], output shape) of one weight-like NIR node applied to activations of `in_shape`."""
     import nir

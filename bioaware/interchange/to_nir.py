@@ -1,4 +1,4 @@
-"""Layer specs → NIR graph: Input → (Linear → LIF|IF)* → Output, written with nir.write."""
+"""Layer specs → NIR graph: Input → (Linear|Conv2d → LIF|IF)* → Output, written with nir.write."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ def neuron_node(layer: DenseSpikingLayer, dt: float) -> nir.NIRNode:
 
     LIF: τ from the leak, R = τ. IF (leak 0): R = 1. CubaLIF: R = 1, w_in = τ_syn. LI: R = τ.
     """
-    n = layer.size
+    shape = (layer.conv.kernel.shape[0], *layer.conv.in_shape[1:]) if layer.conv else (layer.size,)
     meta = {**RESET_METADATA, "discrete_leak": layer.leak, **layer.metadata}
-    full = lambda value: np.full(n, float(value))  # noqa: E731
+    full = lambda value: np.full(shape, float(value))  # noqa: E731  (C, H, W) after a convolution
     if layer.leak == 0.0:
         if layer.tau_syn or layer.readout:
             raise ValueError(f"layer {layer.name}: CUBA and readout layers need a leak > 0")
@@ -35,20 +35,32 @@ def neuron_node(layer: DenseSpikingLayer, dt: float) -> nir.NIRNode:
     return nir.LIF(tau=full(tau), r=full(tau), v_leak=full(0.0), v_threshold=full(layer.v_th), metadata=meta)
 
 
+def weight_node(layer: DenseSpikingLayer) -> nir.NIRNode:
+    """Conv2d for a convolutional layer (stride 1, no bias), else Linear (dense, also for composed maps)."""
+    if layer.conv is not None:
+        kernel = np.asarray(layer.conv.kernel, dtype=np.float64)
+        return nir.Conv2d(input_shape=tuple(layer.conv.in_shape[1:]), weight=kernel, stride=1,
+                          padding=layer.conv.padding, dilation=1, groups=1, bias=np.zeros(kernel.shape[0]))
+    dense = layer.weight.toarray() if hasattr(layer.weight, "toarray") else layer.weight
+    return nir.Linear(weight=np.asarray(dense, dtype=np.float64))
+
+
 def layers_to_nir(layers: list[DenseSpikingLayer], dt: float, metadata: dict) -> nir.NIRGraph:
     """A feed-forward NIR graph; `metadata` (encoder, steps, …) goes on the graph with Δt (s)."""
     reserved = {"input", "output"} & {layer.name for layer in layers}
     if reserved:
         raise ValueError(f"layer names {sorted(reserved)} are reserved for NIR's Input/Output nodes")
-    nodes = {"input": nir.Input({"input": np.array([layers[0].weight.shape[1]])})}
+    first, last = layers[0], layers[-1]
+    in_shape = first.conv.in_shape if first.conv else (first.weight.shape[1],)
+    out_shape = (last.conv.kernel.shape[0], *last.conv.in_shape[1:]) if last.conv else (last.size,)
+    nodes = {"input": nir.Input({"input": np.array(in_shape)})}
     edges, previous = [], "input"
     for layer in layers:
-        dense = layer.weight.toarray() if hasattr(layer.weight, "toarray") else layer.weight  # composed convolutions
-        nodes[f"{layer.name}.weight"] = nir.Linear(weight=np.asarray(dense, dtype=np.float64))
+        nodes[f"{layer.name}.weight"] = weight_node(layer)
         nodes[layer.name] = neuron_node(layer, dt)
         edges += [(previous, f"{layer.name}.weight"), (f"{layer.name}.weight", layer.name)]
         previous = layer.name
-    nodes["output"] = nir.Output({"output": np.array([layers[-1].size])})
+    nodes["output"] = nir.Output({"output": np.array(out_shape)})
     edges.append((previous, "output"))
     return nir.NIRGraph(nodes=nodes, edges=edges, metadata={"dt": dt, **metadata})
 

@@ -27,7 +27,7 @@ def build_tasks(cfg: Config) -> list[tuple[Task, TrainSection]]:
     learning rate and without a schedule, as in the paper.
     """
     m, t, b = cfg.model, cfg.train, cfg.baselines
-    if m.kind == "roy_ae":
+    if m.kind != "ann_ae":
         tasks: list[tuple[Task, TrainSection]] = [(SpikingAutoencoderTask(m, t), t)]
     else:
         tasks = [(AnnAutoencoderTask(m, t.optimizer, t.lr, t.weight_decay, f"ann_{t.optimizer}"), t)]

@@ -13,6 +13,7 @@ import torch
 from bioaware.config import ModelSection, TrainSection
 from bioaware.data.encoders import rate_encode
 from bioaware.models.ann_ae import AnnAutoencoder
+from bioaware.models.conv_if_ae import ConvIFAutoencoder
 from bioaware.models.functional.lif import LIFParameters
 from bioaware.models.roy_ae import RoyAutoencoder
 from bioaware.train.losses import masked_membrane_loss
@@ -60,7 +61,8 @@ class Task:
 
 
 class SpikingAutoencoderTask(Task):
-    """Roy et al.'s LIF autoencoder trained on the masked output-membrane loss.
+    """A spiking autoencoder (Roy et al.'s LIF model, or the convolutional IF model) trained on the masked
+    output-membrane loss.
 
     `update = "bptt"`: one weight update per batch, gradients through the whole window.
     `update = "per_step"`: one update per time step, from that step's loss with the membrane
@@ -69,7 +71,9 @@ class SpikingAutoencoderTask(Task):
 
     def __init__(self, m: ModelSection, t: TrainSection, phase: str = "snn"):
         self.phase, self.m, self.t = phase, m, t
-        self.model = RoyAutoencoder(784, m.hidden, LIFParameters(m.leak, m.v_th, m.surrogate_slope))
+        p = LIFParameters(m.leak, m.v_th, m.surrogate_slope)
+        self.model = ConvIFAutoencoder(tuple(m.channels), m.kernel_size, p._replace(leak=0.0)) \
+            if m.kind == "conv_if_ae" else RoyAutoencoder(784, m.hidden, p)
         self.optimizer = make_optimizer(self.model.parameters(), t.optimizer, t.lr, t.weight_decay)
 
     def encode(self, images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
