@@ -24,7 +24,7 @@ def test_int_accepted_for_float(write_toml):
     ("[train]\nupdate = 'sometimes'\n", "train.update = 'sometimes' is not one of"),
     ("[model]\nsteps = 0\n", "model.steps must be > 0"),
     ("[model]\nleak = 1.5\n", "model.leak must be in [0, 1)"),
-    ("[model]\nkind = 'ann_ae'\n[baselines]\nann_sgd = true\n", "[baselines] trains ANNs beside a roy_ae"),
+    ("[model]\nkind = 'ann_ae'\n[baselines]\nann_sgd = true\n", "[baselines] trains ANNs beside a spiking model"),
 ])
 def test_bad_configs_name_file_and_problem(write_toml, text, message):
     path = write_toml(text)
