@@ -26,18 +26,29 @@ def write_toml(tmp_path):
     return write
 
 
-@pytest.fixture(scope="session")
-def tiny_trained_run(tmp_path_factory, mnist_data):
-    """A run directory with a small LIF autoencoder trained for one epoch on 500 real MNIST images."""
+def _train_small(directory, mnist_data, model: dict, n_train: int, n_test: int):
+    """Train one epoch of `model` (a [model] table) on the first real MNIST images; returns the run directory."""
     from bioaware.config import config_from_dict
     from bioaware.data.datasets import ImageData
     from bioaware.train.pipeline import run_training
 
-    cfg = config_from_dict({"run": {"name": "tiny"}, "data": {"dataset": "mnist_5k"},
-                            "model": {"hidden": 32, "steps": 8, "surrogate_slope": 2.0},
+    cfg = config_from_dict({"run": {"name": directory.name}, "data": {"dataset": "mnist_5k"}, "model": model,
                             "train": {"batch_size": 50, "lr": 5e-3}})
-    data = ImageData(mnist_data.train_x[:500], mnist_data.train_y[:500], mnist_data.test_x[:100],
-                     mnist_data.test_y[:100], source="test subset")
-    run = tmp_path_factory.mktemp("runs") / "tiny"
-    run_training(cfg, run, data=data)
-    return run
+    data = ImageData(mnist_data.train_x[:n_train], mnist_data.train_y[:n_train], mnist_data.test_x[:n_test],
+                     mnist_data.test_y[:n_test], source="test subset")
+    run_training(cfg, directory, data=data)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def tiny_trained_run(tmp_path_factory, mnist_data):
+    """A run directory with a small LIF autoencoder trained for one epoch on 500 real MNIST images."""
+    return _train_small(tmp_path_factory.mktemp("runs") / "tiny", mnist_data,
+                        {"hidden": 32, "steps": 8, "surrogate_slope": 2.0}, 500, 100)
+
+
+@pytest.fixture(scope="session")
+def conv_trained_run(tmp_path_factory, mnist_data):
+    """A small convolutional IF autoencoder (channels 4-2-4) trained for one epoch on 300 real MNIST images."""
+    return _train_small(tmp_path_factory.mktemp("runs") / "conv", mnist_data,
+                        {"kind": "conv_if_ae", "channels": [4, 2, 4], "steps": 8, "surrogate_slope": 2.0}, 300, 40)

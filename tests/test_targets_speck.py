@@ -11,27 +11,10 @@ import torch
 
 pytest.importorskip("sinabs", reason="sinabs not installed (pip install -e '.[targets]')")
 
-from bioaware.config import config_from_dict  # noqa: E402
-from bioaware.data.datasets import ImageData  # noqa: E402
 from bioaware.interchange.from_nir import graph_to_layers  # noqa: E402
 from bioaware.interchange.to_nir import layers_to_nir  # noqa: E402
 from bioaware.models.conv_if_ae import ConvIFAutoencoder  # noqa: E402
 from bioaware.targets import speck  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def conv_run(tmp_path_factory, mnist_data):
-    """A small convolutional IF autoencoder trained for one epoch on 300 real MNIST images."""
-    from bioaware.train.pipeline import run_training
-
-    cfg = config_from_dict({"run": {"name": "conv"}, "data": {"dataset": "mnist_5k"},
-                            "model": {"kind": "conv_if_ae", "channels": [4, 2, 4], "steps": 8, "surrogate_slope": 2.0},
-                            "train": {"batch_size": 50, "lr": 5e-3}})
-    data = ImageData(mnist_data.train_x[:300], mnist_data.train_y[:300], mnist_data.test_x[:40],
-                     mnist_data.test_y[:40], source="test subset")
-    run = tmp_path_factory.mktemp("runs") / "conv"
-    run_training(cfg, run, data=data)
-    return run
 
 
 def test_conv_layer_specs_equal_the_convolutions_and_survive_nir():
@@ -95,11 +78,11 @@ def test_chip_config_with_samna():
     assert speck.chip_config(layers_to_nir(ConvIFAutoencoder((4, 2, 4)).layer_specs(), 1e-3, {})) is not None
 
 
-def test_deploy_speck_sinabs_with_trained_semantics_equals_brian2(conv_run, tmp_path):
-    done = subprocess.run([sys.executable, "-m", "bioaware.cli", "deploy", str(conv_run), "--target", "speck",
+def test_deploy_speck_sinabs_with_trained_semantics_equals_brian2(conv_trained_run, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "bioaware.cli", "deploy", str(conv_trained_run), "--target", "speck",
                            "--images", "4", "--export-root", str(tmp_path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    report = json.loads((conv_run / "compare" / "targets" / "speck.json").read_text())
+    report = json.loads((conv_trained_run / "compare" / "targets" / "speck.json").read_text())
     columns = {c["simulation"]: c for c in report["columns"]}
     trained = columns["sinabs, reset to 0 (trained semantics)"]
     for layer in ("hidden", "reconstruction"):
