@@ -53,7 +53,7 @@ def compare_run(run_dir: Path, images: int = 20, factors: tuple[float, ...] = (1
         rows.append(row)
         info(f"{label}: output corr {row['reconstruction']['count_correlation']:.4f}, "
              f"matched {row['reconstruction']['matched_within_1_step']:.4f}, MSE {row['mse']:.4f} ({seconds:.1f} s)")
-    trained_mse = normalised_mse(x_img, out.out_z.sum(0))
+    trained_mse = reconstruction_mse(x_img, reference)
     report = {"run": Path(run_dir).name, "images": images, "device": device, "training_dt_ms": TRAINING_DT * 1e3,
               "steps": steps, "trained_model_mse": trained_mse, "brian2": rows}
     for row in rows:

@@ -29,7 +29,12 @@ def read_graph(path: str | Path) -> nir.NIRGraph:
     return graph
 
 
-def _chain(graph: nir.NIRGraph, path) -> list[str]:
+def input_shape(graph: nir.NIRGraph) -> tuple[int, ...]:
+    """Shape of the graph's 'input' node, e.g. (784,) or (1, 28, 28)."""
+    return tuple(int(v) for v in np.asarray(graph.nodes["input"].input_type["input"]).reshape(-1))
+
+
+def chain(graph: nir.NIRGraph, path="<graph>") -> list[str]:
     """Node names from input to output of a feed-forward chain."""
     successors: dict[str, list[str]] = {}
     for src, dst in graph.edges:
@@ -64,9 +69,9 @@ def graph_to_layers(graph: nir.NIRGraph, path: str | Path = "<graph>") -> tuple[
     if not dt > 0:
         raise BioawareError(f"{path}: graph metadata lacks a positive 'dt' (the training step in seconds)")
     layers: list[DenseSpikingLayer] = []
-    shape = tuple(int(v) for v in np.asarray(graph.nodes["input"].input_type["input"]).reshape(-1))
+    shape = input_shape(graph)
     matrix, sparse, previous = None, False, "input"
-    for name in _chain(graph, path)[1:-1]:
+    for name in chain(graph, path)[1:-1]:
         node = graph.nodes[name]
         if isinstance(node, WEIGHTS):
             step, shape = linear_map(node, shape, name, path)

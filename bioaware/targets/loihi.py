@@ -54,11 +54,16 @@ def check_limits(graph: nir.NIRGraph) -> list[Violation]:
     return found
 
 
+def _integer_weights(w: np.ndarray, scale: float) -> np.ndarray:
+    """Weights × scale as even integers in [−128, 126] (what Lava's 8-bit mixed-sign synapses keep)."""
+    return np.clip(2 * np.round(w * scale / 2), -128, WEIGHT_LEVELS)
+
+
 def weight_scale(w: np.ndarray) -> float:
     """Integer steps per unit weight: the clipping level (max |w| or a high percentile of it) with the
     smallest RMS quantisation error — clipping a few outliers buys resolution for all other weights."""
     def rms(scale: float) -> float:
-        return float(np.sqrt(np.mean((np.clip(2 * np.round(w * scale / 2), -128, WEIGHT_LEVELS) / scale - w) ** 2)))
+        return float(np.sqrt(np.mean((_integer_weights(w, scale) / scale - w) ** 2)))
     levels = [np.abs(w).max(), *np.percentile(np.abs(w), [99.99, 99.9, 99.5, 99.0])]
     return min((WEIGHT_LEVELS / max(level, 1e-12) for level in levels), key=rms)
 
@@ -67,7 +72,7 @@ def quantise(layer: DenseSpikingLayer, name: str) -> tuple[dict, dict, list[Viol
     """(fixed-point parameters, quantisation errors, violations) of one layer."""
     w = np.asarray(layer.weight, dtype=np.float64)
     scale = weight_scale(w)
-    q = np.clip(2 * np.round(w * scale / 2), -128, WEIGHT_LEVELS)
+    q = _integer_weights(w, scale)
     vth = int(round(layer.v_th * scale))
     dv = int(round(layer.leak * DECAY_UNITY))
     found = []

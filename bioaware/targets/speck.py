@@ -22,6 +22,7 @@ from pathlib import Path
 import nir
 import numpy as np
 
+from bioaware.interchange.from_nir import chain, input_shape
 from bioaware.interchange.layers import DenseSpikingLayer
 from bioaware.targets.limits import Violation
 
@@ -62,12 +63,11 @@ def assign_cores(needs: list[tuple[str, int, int]]) -> dict[str, int] | None:
     return place(0, {})
 
 
-def check_limits(graph: nir.NIRGraph) -> list[Violation]:
-    """Speck's limits on a feed-forward NIR graph, named by node."""
+def _walk(graph: nir.NIRGraph) -> tuple[list[Violation], list[tuple[str, int, int]]]:
+    """(violations named by node, (weight node, kernel memory, neuron memory) of every layer), input to output."""
     found, needs = [], []
-    shape = tuple(int(v) for v in np.asarray(graph.nodes["input"].input_type["input"]).reshape(-1))
-    order = [dst for _, dst in sorted(graph.edges, key=lambda e: _depth(graph, e[0]))]
-    for name in order:
+    shape = input_shape(graph)
+    for name in chain(graph)[1:-1]:
         node = graph.nodes[name]
         if isinstance(node, (nir.Conv2d, nir.Linear, nir.Affine)):
             if isinstance(node, nir.Conv2d):
@@ -94,8 +94,14 @@ def check_limits(graph: nir.NIRGraph) -> list[Violation]:
         elif isinstance(node, (nir.LIF, nir.CubaLIF, nir.LI)):
             found.append(Violation(name, f"{type(node).__name__}: Speck runs integrate-and-fire neurons only "
                                          "(no leak, no synaptic current)"))
-        elif not isinstance(node, (nir.Input, nir.Output)):
+        else:
             found.append(Violation(name, f"{type(node).__name__} is not supported on Speck"))
+    return found, needs
+
+
+def check_limits(graph: nir.NIRGraph) -> list[Violation]:
+    """Speck's limits on a feed-forward NIR graph, named by node."""
+    found, needs = _walk(graph)
     if len(needs) > len(KERNEL_MEMORY):
         found.append(Violation(needs[len(KERNEL_MEMORY)][0], f"{len(needs)} layers: Speck has 9 cores"))
     elif assign_cores(needs) is None:
@@ -108,13 +114,12 @@ def check_limits(graph: nir.NIRGraph) -> list[Violation]:
     return found
 
 
-def _depth(graph: nir.NIRGraph, name: str) -> int:
-    """Edges from 'input' to `name` in a chain (sorts a feed-forward chain's edges)."""
-    previous = {dst: src for src, dst in graph.edges}
-    depth = 0
-    while name != "input" and name in previous:
-        name, depth = previous[name], depth + 1
-    return depth
+def core_assignment(graph: nir.NIRGraph) -> dict[str, dict]:
+    """Weight node → its Speck core and the kernel / neuron memory it takes there."""
+    needs = _walk(graph)[1]
+    cores = assign_cores(needs) or {}
+    return {name: {"core": cores.get(name), "kernel_memory": kernel, "neuron_memory": neurons}
+            for name, kernel, neurons in needs}
 
 
 def discretise(model, graph: nir.NIRGraph) -> dict[str, float]:
@@ -152,7 +157,7 @@ def sinabs_counts(graph: nir.NIRGraph, input_spikes: np.ndarray, variant: str) -
     from sinabs.activation import MembraneReset, SingleSpike
 
     steps, images, n_in = input_spikes.shape
-    shape = tuple(int(v) for v in np.asarray(graph.nodes["input"].input_type["input"]).reshape(-1))
+    shape = input_shape(graph)
     model = sinabs.from_nir(graph, batch_size=images).float()
     if variant == "speck":
         discretise(model, graph)
@@ -185,8 +190,7 @@ def chip_config(graph: nir.NIRGraph, device: str = DEVICE):
     import sinabs
     from sinabs.backend.dynapcnn import DynapcnnNetwork
 
-    shape = tuple(int(v) for v in np.asarray(graph.nodes["input"].input_type["input"]).reshape(-1))
-    network = DynapcnnNetwork(sinabs.from_nir(graph, batch_size=1), input_shape=shape, discretize=True)
+    network = DynapcnnNetwork(sinabs.from_nir(graph, batch_size=1), input_shape=input_shape(graph), discretize=True)
     return network.make_config(device=device)
 
 
@@ -201,16 +205,7 @@ def deploy(graph, layers: list[DenseSpikingLayer], input_spikes: np.ndarray, out
         start = time.perf_counter()
         counts = sinabs_counts(graph, input_spikes, variant)
         columns.append(TargetColumn(label, counts, time.perf_counter() - start))
-    needs = []
-    shape = tuple(int(v) for v in np.asarray(graph.nodes["input"].input_type["input"]).reshape(-1))
-    for name in sorted(graph.nodes, key=lambda n: _depth(graph, n)):
-        node = graph.nodes[name]
-        if isinstance(node, (nir.Conv2d, nir.Linear, nir.Affine)):
-            kernel, neurons, shape = layer_memory(node, shape)
-            needs.append((name, kernel, neurons))
-    columns[1].details["cores"] = {name: {"core": core, "kernel_memory": kernel, "neuron_memory": neurons}
-                                   for (name, kernel, neurons), core in
-                                   zip(needs, (assign_cores(needs) or {}).values())}
+    columns[1].details["cores"] = core_assignment(graph)
     columns[1].details["chip_config"] = (f"generated for {DEVICE}" if real_samna_available() and chip_config(graph)
                                          else "skipped: samna (SynSense's chip library) is not installed")
     return columns
