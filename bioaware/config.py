@@ -37,7 +37,7 @@ class DataSection:
 
 @dataclass
 class ModelSection:
-    kind: str = "roy_ae"  # roy_ae (LIF spiking autoencoder) | conv_if_ae (convolutional IF, Speck-valid) | ann_ae
+    kind: str = "roy_ae"  # roy_ae (LIF spiking autoencoder) | conv_if_ae (convolutional IF, Speck-valid) | comsa_ae (temporal coding, alpha PSPs) | ann_ae
     hidden: int = 196  # hidden layer width (input/output width is the image size, 784)
     steps: int = 15  # T, time steps per image
     leak: float = 0.1  # α in V[t] = (1 − α)·V[t−1] + Z[t]; 0 gives an IF neuron
@@ -51,6 +51,22 @@ class ModelSection:
 
 
 @dataclass
+class TemporalSection:
+    """comsa_ae only: temporal code, alpha neurons and their exact-gradient training (times in model units)."""
+
+    invert: bool = True  # spike time = 1 − pixel (salient pixels early); false: time = pixel
+    latency: float = 1.0  # l: output pixel i should spike at l + tᵢ
+    decay: float = 0.1  # K (1/time unit) of the PSP kernel (t − tᵢ)·e^{−K(t − tᵢ)}
+    pulses: int = 10  # learnable synchronisation pulses per non-input layer
+    pulse_lr: float = 1e-2  # learning rate of the pulse times
+    weight_mean: float = 0.0  # modified Glorot: mean of regular weights in units of σ
+    pulse_weight_mean: float = 2.0  # … and of pulse weights (excitatory pulses start the layers)
+    clip_derivative: float = 100.0  # clip of every spike-time derivative
+    penalty_no_spike: float = 1e-3  # weight-gradient push on neurons that stay silent
+    no_spike_time: float = 1000.0  # surrogate spike time of silent neurons
+
+
+@dataclass
 class TrainSection:
     epochs: int = 1
     batch_size: int = 100
@@ -60,6 +76,7 @@ class TrainSection:
     lr_schedule: str = "constant"  # constant | cosine (decays to 0 over all batches)
     update: str = "bptt"  # bptt (one update per batch) | per_step (one update per time step)
     mask: bool = True  # XOR error mask of the membrane loss
+    noise: float = 0.0  # η: inputs are x + η·N(0, 1) clipped to [0, 1], targets stay clean (train and test)
     checkpoint_every: int = 100  # batches between checkpoints
 
 
@@ -68,6 +85,7 @@ class BaselinesSection:
     ann_sgd: bool = False  # same-size ANN autoencoder, plain SGD, trained in the same run
     ann_adam: bool = False  # same-size ANN autoencoder, Adam, trained in the same run
     sgd_lr: float = 0.1
+    ann_adam_inverted: bool = False  # the Adam ANN again on inverted images (1 − x), as Comşa et al. compare
     adam_lr: float = 1e-3
 
 
@@ -76,6 +94,7 @@ class Config:
     run: RunSection = field(default_factory=RunSection)
     data: DataSection = field(default_factory=DataSection)
     model: ModelSection = field(default_factory=ModelSection)
+    temporal: TemporalSection = field(default_factory=TemporalSection)
     train: TrainSection = field(default_factory=TrainSection)
     baselines: BaselinesSection = field(default_factory=BaselinesSection)
 
@@ -85,7 +104,7 @@ class Config:
 
 CHOICES = {
     ("data", "dataset"): ("mnist", "fashion_mnist", "mnist_5k"),
-    ("model", "kind"): ("roy_ae", "conv_if_ae", "ann_ae"),
+    ("model", "kind"): ("roy_ae", "conv_if_ae", "comsa_ae", "ann_ae"),
     ("model", "encoder"): ("bernoulli", "poisson"),
     ("model", "ann_activation"): ("relu", "sigmoid"),
     ("train", "optimizer"): ("adam", "sgd"),
@@ -93,7 +112,8 @@ CHOICES = {
     ("train", "update"): ("bptt", "per_step"),
 }
 POSITIVE = {("model", "hidden"), ("model", "steps"), ("train", "epochs"), ("train", "batch_size"),
-            ("train", "checkpoint_every"), ("model", "v_th"), ("train", "lr")}
+            ("train", "checkpoint_every"), ("model", "v_th"), ("train", "lr"), ("temporal", "decay"),
+            ("temporal", "pulse_lr"), ("temporal", "clip_derivative"), ("temporal", "no_spike_time")}
 
 
 def _check_type(where: str, value: Any, default: Any) -> Any:
@@ -145,7 +165,15 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
         raise BioawareError(f"{source}: model.kernel_size must be odd and at most 16 (Speck's limit)")
     if cfg.model.kind == "conv_if_ae" and cfg.train.update != "bptt":
         raise BioawareError(f"{source}: model.kind = 'conv_if_ae' trains with train.update = 'bptt' only")
-    if cfg.model.kind == "ann_ae" and (cfg.baselines.ann_sgd or cfg.baselines.ann_adam):
+    if cfg.temporal.latency < 0 or cfg.temporal.pulses < 0 or cfg.temporal.penalty_no_spike < 0:
+        raise BioawareError(f"{source}: temporal.latency, temporal.pulses and temporal.penalty_no_spike must be ≥ 0")
+    if cfg.temporal.no_spike_time <= cfg.temporal.latency + 1.0:
+        raise BioawareError(f"{source}: temporal.no_spike_time must lie beyond the output window (> latency + 1)")
+    if not 0.0 <= cfg.train.noise:
+        raise BioawareError(f"{source}: train.noise must be ≥ 0, got {cfg.train.noise}")
+    if cfg.model.kind == "comsa_ae" and cfg.train.update != "bptt":
+        raise BioawareError(f"{source}: model.kind = 'comsa_ae' trains with train.update = 'bptt' (exact gradients) only")
+    if cfg.model.kind == "ann_ae" and (cfg.baselines.ann_sgd or cfg.baselines.ann_adam or cfg.baselines.ann_adam_inverted):
         raise BioawareError(f"{source}: [baselines] trains ANNs beside a spiking model; "
                             f"for model.kind = {cfg.model.kind!r} set train.optimizer instead")
     return cfg

@@ -6,19 +6,20 @@ from pathlib import Path
 
 from bioaware.errors import BioawareError
 from bioaware.interchange.to_nir import layers_to_nir, write_graph
-from bioaware.train.pipeline import open_run, restore
+from bioaware.train.pipeline import build_tasks, open_run, restore
 from bioaware.train.rundir import RunDir
-from bioaware.train.tasks import SpikingAutoencoderTask
+from bioaware.train.tasks import Task
 
 TRAINING_DT = 1e-3  # s: one training step is taken as 1 ms of continuous time
+TIME_UNIT = 1e-3  # s: one time unit of a temporal-coding model (its input interval [0, 1]) is taken as 1 ms
 
 
-def load_trained(run_dir: Path) -> tuple[SpikingAutoencoderTask, dict]:
+def load_trained(run_dir: Path) -> tuple[Task, dict]:
     """The trained spiking task of a run directory and its resolved config."""
     run, cfg, config = open_run(run_dir)
     if cfg.model.kind == "ann_ae":
         raise BioawareError(f"{run_dir}: model.kind = {cfg.model.kind!r} is not a spiking model; nothing to export")
-    return restore(SpikingAutoencoderTask(cfg.model, cfg.train), run, config), config
+    return restore(build_tasks(cfg)[0][0], run, config), config
 
 
 def trained_test_spikes(run_dir: Path, images: int, seed: int = 0):
@@ -42,11 +43,21 @@ def export_nir(run_dir: Path, export_root: Path = Path("export")) -> Path:
     task, config = load_trained(run_dir)
     m = config["model"]
     provenance = RunDir(run_dir).read_json("provenance.json") if (run_dir / "provenance.json").is_file() else {}
+    path = export_root / Path(run_dir).name / "model.nir"
+    if m["kind"] == "comsa_ae":
+        from bioaware.interchange.temporal_nir import temporal_to_nir
+
+        tc = config["temporal"]
+        write_graph(temporal_to_nir(task.model.layer_specs(), TIME_UNIT, {
+            "model": m["kind"], "run": Path(run_dir).name, "invert": tc["invert"], "latency": tc["latency"],
+            "no_spike_time": tc["no_spike_time"], "git_commit": provenance.get("git_commit", "unknown"),
+            "host_side": "latency encoder: pixel p spikes once at t = 1 − p (invert) or p, in time units; "
+                         "p = 1 of the coded image does not spike; outputs decode as clip(t − latency, 0, 1)"}), path)
+        return path
     graph = layers_to_nir(task.model.layer_specs(), TRAINING_DT, {
         "model": m["kind"], "run": Path(run_dir).name, "steps": m["steps"], "encoder": m["encoder"],
         "max_rate": m["max_rate"], "surrogate_slope": m["surrogate_slope"],
         "git_commit": provenance.get("git_commit", "unknown"),
         "host_side": "rate encoder (input spike trains are generated on the host and fed to 'input')"})
-    path = export_root / Path(run_dir).name / "model.nir"
     write_graph(graph, path)
     return path

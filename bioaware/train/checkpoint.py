@@ -31,7 +31,11 @@ def load_checkpoint(path: Path, config: dict[str, Any]) -> dict[str, Any]:
         state = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as exc:
         raise BioawareError(f"{path}: unreadable checkpoint ({type(exc).__name__}); delete it to start over") from None
+    from bioaware.config import Config
+
     expected, found = fingerprint(config), state.get("fingerprint", {})
+    defaults = fingerprint(Config().to_dict())  # keys added after the checkpoint was written count as their default
+    found = {**{k: v for k, v in defaults.items() if k not in found}, **found}
     diff = sorted(k for k in expected.keys() | found.keys() if expected.get(k) != found.get(k))
     if diff:
         shown = ", ".join(f"{k}: checkpoint {found.get(k)!r} vs config {expected.get(k)!r}" for k in diff[:3])

@@ -113,15 +113,22 @@ def evaluate(task: Task, images: torch.Tensor, batch_size: int, seed: int) -> di
     """Test-set metrics of Roy et al.: MSE (standardised image vs output) and, for SNNs, Spike-MSE."""
     task.model.eval()
     generator = torch.Generator().manual_seed(seed + 1)  # evaluation spikes never reuse training draws
-    outputs, ins, rates = [], [], []
+    outputs, ins, rates, pixels = [], [], [], []
     for start in range(0, len(images), batch_size):
         rec = task.reconstruct(images[start:start + batch_size], generator)
         outputs.append(rec.output)
         if rec.in_counts is not None:
             ins.append(rec.in_counts)
+        if rec.hidden_rate is not None:
             rates.append(rec.hidden_rate)
+        if rec.pixels is not None:
+            pixels.append(rec.pixels)
     output = torch.cat(outputs)
     result = {"mse": normalised_mse(images, output), "n_test": len(images)}
+    if pixels:  # plain MSE in pixel units, the measure of Comşa et al.
+        result["pixel_mse"] = float((torch.cat(pixels) - images).pow(2).mean())
+    if rates and not ins:
+        result["hidden_spiking_fraction"] = sum(rates) / len(rates)
     if ins:
         result["spike_mse"] = spike_mse(torch.cat(ins), output)
         result["hidden_rate"] = sum(rates) / len(rates)

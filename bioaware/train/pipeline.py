@@ -14,7 +14,7 @@ from bioaware.data.datasets import ImageData, load_images
 from bioaware.train.figures import loss_curves, reconstruction_grid
 from bioaware.train.loop import evaluate, fit, total_batches
 from bioaware.train.rundir import RunDir
-from bioaware.train.tasks import AnnAutoencoderTask, SpikingAutoencoderTask, Task
+from bioaware.train.tasks import AnnAutoencoderTask, SpikingAutoencoderTask, Task, TemporalAutoencoderTask
 
 PAPER_MSE = "Roy et al. 2019, Table 1 (test MSE): MNIST 196: SNN 0.357, ANN 0.226, ANN+Adam 0.122; " \
             "Fashion 1024: SNN 0.140, ANN 0.418, ANN+Adam 0.387; Fashion 512: SNN 0.178"
@@ -27,13 +27,17 @@ def build_tasks(cfg: Config) -> list[tuple[Task, TrainSection]]:
     learning rate and without a schedule, as in the paper.
     """
     m, t, b = cfg.model, cfg.train, cfg.baselines
-    if m.kind != "ann_ae":
-        tasks: list[tuple[Task, TrainSection]] = [(SpikingAutoencoderTask(m, t), t)]
+    if m.kind == "comsa_ae":
+        tasks: list[tuple[Task, TrainSection]] = [(TemporalAutoencoderTask(m, cfg.temporal, t), t)]
+    elif m.kind != "ann_ae":
+        tasks = [(SpikingAutoencoderTask(m, t), t)]
     else:
-        tasks = [(AnnAutoencoderTask(m, t.optimizer, t.lr, t.weight_decay, f"ann_{t.optimizer}"), t)]
-    for enabled, optimizer, lr in ((b.ann_sgd, "sgd", b.sgd_lr), (b.ann_adam, "adam", b.adam_lr)):
+        tasks = [(AnnAutoencoderTask(m, t.optimizer, t.lr, t.weight_decay, f"ann_{t.optimizer}", noise=t.noise), t)]
+    for enabled, optimizer, lr, invert in ((b.ann_sgd, "sgd", b.sgd_lr, False), (b.ann_adam, "adam", b.adam_lr, False),
+                                           (b.ann_adam_inverted, "adam", b.adam_lr, True)):
         if enabled:
-            task = AnnAutoencoderTask(m, optimizer, lr, t.weight_decay, f"ann_{optimizer}")
+            phase = f"ann_{optimizer}" + ("_inverted" if invert else "")
+            task = AnnAutoencoderTask(m, optimizer, lr, t.weight_decay, phase, invert, t.noise)
             tasks.append((task, dataclasses.replace(t, optimizer=optimizer, lr=lr, lr_schedule="constant")))
     return tasks
 
@@ -86,6 +90,8 @@ def _figure(task: Task, data: ImageData, seed: int, run: RunDir, n: int = 10) ->
     images = data.test_x[:n]
     rec = task.reconstruct(images, torch.Generator().manual_seed(seed + 2))
     rows = {"image": images.numpy()}
+    if rec.inputs is not None:
+        rows["noisy input"] = rec.inputs.numpy()
     if rec.in_counts is not None:
         rows["input Σt"] = rec.in_counts.numpy()
         rows["output Σt"] = rec.output.numpy()

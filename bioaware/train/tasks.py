@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 import torch
 
-from bioaware.config import ModelSection, TrainSection
-from bioaware.data.encoders import rate_encode
+from bioaware.config import ModelSection, TemporalSection, TrainSection
+from bioaware.data.encoders import add_noise, latency_decode, latency_encode, rate_encode
 from bioaware.models.ann_ae import AnnAutoencoder
+from bioaware.models.comsa_ae import AlphaParameters, ComsaAutoencoder
 from bioaware.models.conv_if_ae import ConvIFAutoencoder
 from bioaware.models.functional.lif import LIFParameters
 from bioaware.models.roy_ae import RoyAutoencoder
@@ -22,8 +23,10 @@ from bioaware.train.losses import masked_membrane_loss
 @dataclass
 class Reconstruction:
     output: torch.Tensor  # what is compared with the image: summed output spikes or ANN output [B, 784]
-    in_counts: torch.Tensor | None = None  # input spikes summed over time (spiking tasks)
+    in_counts: torch.Tensor | None = None  # input spikes summed over time (rate-coded tasks)
     hidden_rate: float | None = None  # mean hidden spikes per neuron per step
+    pixels: torch.Tensor | None = None  # reconstruction in pixel units [0, 1] where the model has them
+    inputs: torch.Tensor | None = None  # what the model was fed, when it differs from the image (noise)
 
 
 def make_optimizer(params, name: str, lr: float, weight_decay: float) -> torch.optim.Optimizer:
@@ -98,17 +101,64 @@ class SpikingAutoencoderTask(Task):
         return Reconstruction(out.out_z.sum(0), spikes.sum(0), float(out.hidden_z.mean()))
 
 
-class AnnAutoencoderTask(Task):
-    """Same-size ANN autoencoder, ½‖x − x̂‖² per image averaged over the batch."""
+class TemporalAutoencoderTask(Task):
+    """Comşa et al.'s temporal-coding autoencoder: loss = MSE between output spike times and the targets
+    latency + tᵢ (clean image), inputs optionally noisy (`train.noise`).
 
-    def __init__(self, m: ModelSection, optimizer: str, lr: float, weight_decay: float, phase: str):
-        self.phase = phase
-        self.model = AnnAutoencoder(784, m.hidden, m.ann_activation)
-        self.optimizer = make_optimizer(self.model.parameters(), optimizer, lr, weight_decay)
+    A silent output counts at the end of the output window (latency + 1, i.e. pixel value 1) in the
+    loss value; it has no time gradient, its weights get the no-spike penalty instead.
+    """
+
+    def __init__(self, m: ModelSection, tc: TemporalSection, t: TrainSection, phase: str = "snn"):
+        self.phase, self.tc, self.noise = phase, tc, t.noise
+        p = AlphaParameters(tc.decay, m.v_th, tc.no_spike_time, tc.clip_derivative, tc.penalty_no_spike)
+        self.model = ComsaAutoencoder(784, m.hidden, tc.pulses, p, tc.weight_mean, tc.pulse_weight_mean)
+        self.optimizer = torch.optim.Adam([
+            {"params": self.model.weight_parameters(), "lr": t.lr, "weight_decay": t.weight_decay},
+            {"params": self.model.pulse_parameters(), "lr": tc.pulse_lr, "weight_decay": 0.0}])
+
+    def encode(self, images: torch.Tensor) -> torch.Tensor:
+        return latency_encode(images, self.tc.invert, self.tc.no_spike_time)
+
+    def targets(self, images: torch.Tensor) -> torch.Tensor:
+        """Target output spike times: latency + input time of the clean image (non-spiking pixels: window end)."""
+        return self.tc.latency + latency_encode(images, self.tc.invert, 1.0)
 
     def train_batch(self, images, generator):
-        return self._update(0.5 * (self.model(images) - images).pow(2).sum() / len(images))
+        out = self.model(self.encode(add_noise(images, self.noise, generator)))
+        target = self.targets(images)
+        silent = out.output >= self.tc.no_spike_time
+        counted = torch.where(silent, (self.tc.latency + 1.0) + 0.0 * out.output, out.output)
+        return self._update((counted - target).pow(2).mean())
 
     @torch.no_grad()
     def reconstruct(self, images, generator):
-        return Reconstruction(self.model(images))
+        noisy = add_noise(images, self.noise, generator)
+        out = self.model(self.encode(noisy))
+        pixels = latency_decode(out.output, self.tc.latency, self.tc.invert)
+        return Reconstruction(pixels, hidden_rate=float((out.hidden < self.tc.no_spike_time).float().mean()),
+                              pixels=pixels, inputs=noisy if self.noise else None)
+
+
+class AnnAutoencoderTask(Task):
+    """Same-size ANN autoencoder, ½‖x − x̂‖² per image averaged over the batch; with `invert` it sees and
+    reconstructs 1 − x, with `noise` η its inputs are noisy and its targets clean."""
+
+    def __init__(self, m: ModelSection, optimizer: str, lr: float, weight_decay: float, phase: str,
+                 invert: bool = False, noise: float = 0.0):
+        self.phase, self.invert, self.noise = phase, invert, noise
+        self.model = AnnAutoencoder(784, m.hidden, m.ann_activation)
+        self.optimizer = make_optimizer(self.model.parameters(), optimizer, lr, weight_decay)
+
+    def _code(self, x: torch.Tensor) -> torch.Tensor:
+        return 1.0 - x if self.invert else x
+
+    def train_batch(self, images, generator):
+        out = self.model(self._code(add_noise(images, self.noise, generator)))
+        return self._update(0.5 * (out - self._code(images)).pow(2).sum() / len(images))
+
+    @torch.no_grad()
+    def reconstruct(self, images, generator):
+        noisy = add_noise(images, self.noise, generator)
+        pixels = self._code(self.model(self._code(noisy)))
+        return Reconstruction(pixels, pixels=pixels, inputs=noisy if self.noise else None)
