@@ -18,10 +18,11 @@ def _run_dir(config_path: Path, name: str, out: str | None) -> Path:
 
 def _print_results(results: dict, run_dir: Path) -> None:
     print(f"\ntest metrics ({run_dir}):")
-    print(f"  {'model':<10} {'MSE':>8} {'Spike-MSE':>10}")
+    print(f"  {'model':<18} {'MSE':>8} {'Spike-MSE':>10} {'pixel MSE':>10}")
     for phase, r in results.items():
         spike = f"{r['spike_mse']:.3f}" if "spike_mse" in r else "-"
-        print(f"  {phase:<10} {r['mse']:>8.4f} {spike:>10}")
+        pixel = f"{r['pixel_mse']:.4f}" if "pixel_mse" in r else "-"
+        print(f"  {phase:<18} {r['mse']:>8.4f} {spike:>10} {pixel:>10}")
     print(f"figures: {run_dir / 'figures'}")
 
 
@@ -34,6 +35,14 @@ def cmd_train(args) -> int:
     results = run_training(cfg, run_dir, fresh=args.fresh, max_batches=args.max_batches)
     if results:
         _print_results(results, run_dir)
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    from bioaware.train.sweep import results_table, sweep
+
+    runs = sweep(Path(args.config), args.grid, args.set, args.jobs, args.out_root)
+    print(results_table(runs))
     return 0
 
 
@@ -140,6 +149,16 @@ def parser() -> argparse.ArgumentParser:
                    help="override a config key (repeatable), e.g. --set run.seed=1 --set model.leak=0.2")
     t.add_argument("--max-batches", type=int, help="stop after this many batches per model (resume later)")
     t.set_defaults(func=cmd_train)
+    w = sub.add_parser("sweep", help="train a config at every point of a grid of overrides, then tabulate",
+                       epilog="e.g. bioaware sweep runs/comsa_ae_mnist.toml --grid model.hidden=8,16,32 "
+                              "--grid train.noise=0,0.2 --jobs 4")
+    w.add_argument("config", help="TOML run config")
+    w.add_argument("--grid", action="append", required=True, metavar="SECTION.KEY=V1,V2,…",
+                   help="one axis of the grid (repeatable; runs are named <name>_<key><value>…)")
+    w.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override for every run")
+    w.add_argument("--jobs", type=int, default=1, help="runs trained at once, one process each (default 1)")
+    w.add_argument("--out-root", help="folder of the run directories (default: beside the config)")
+    w.set_defaults(func=cmd_sweep)
     e = sub.add_parser("evaluate", help="recompute the test metrics of a trained run")
     e.add_argument("run", help="run directory, e.g. runs/roy_ae_mnist")
     e.set_defaults(func=cmd_evaluate)

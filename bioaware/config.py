@@ -78,6 +78,7 @@ class TrainSection:
     mask: bool = True  # XOR error mask of the membrane loss
     noise: float = 0.0  # η: inputs are x + η·N(0, 1) clipped to [0, 1], targets stay clean (train and test)
     checkpoint_every: int = 100  # batches between checkpoints
+    device: str = "cpu"  # cpu | cuda (comsa_ae and ANN models; checkpoints are portable between the two)
 
 
 @dataclass
@@ -110,6 +111,7 @@ CHOICES = {
     ("train", "optimizer"): ("adam", "sgd"),
     ("train", "lr_schedule"): ("constant", "cosine"),
     ("train", "update"): ("bptt", "per_step"),
+    ("train", "device"): ("cpu", "cuda"),
 }
 POSITIVE = {("model", "hidden"), ("model", "steps"), ("train", "epochs"), ("train", "batch_size"),
             ("train", "checkpoint_every"), ("model", "v_th"), ("train", "lr"), ("temporal", "decay"),
@@ -173,6 +175,9 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
         raise BioawareError(f"{source}: train.noise must be ≥ 0, got {cfg.train.noise}")
     if cfg.model.kind == "comsa_ae" and cfg.train.update != "bptt":
         raise BioawareError(f"{source}: model.kind = 'comsa_ae' trains with train.update = 'bptt' (exact gradients) only")
+    if cfg.train.device == "cuda" and cfg.model.kind in ("roy_ae", "conv_if_ae"):
+        raise BioawareError(f"{source}: train.device = 'cuda' is for comsa_ae and ann_ae models; "
+                            f"{cfg.model.kind} trains on the cpu")
     if cfg.model.kind == "ann_ae" and (cfg.baselines.ann_sgd or cfg.baselines.ann_adam or cfg.baselines.ann_adam_inverted):
         raise BioawareError(f"{source}: [baselines] trains ANNs beside a spiking model; "
                             f"for model.kind = {cfg.model.kind!r} set train.optimizer instead")

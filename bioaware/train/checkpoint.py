@@ -12,7 +12,7 @@ from bioaware.train.rundir import atomic_write
 
 # Keys that may change between an interrupted run and its resume without invalidating it.
 RESUMABLE_CHANGES = {("train", "epochs"), ("train", "checkpoint_every"), ("data", "root"), ("data", "download"),
-                     ("run", "name")}
+                     ("run", "name"), ("train", "device")}
 
 
 def fingerprint(config: dict[str, Any]) -> dict[str, Any]:

@@ -39,7 +39,7 @@ def build_tasks(cfg: Config) -> list[tuple[Task, TrainSection]]:
             phase = f"ann_{optimizer}" + ("_inverted" if invert else "")
             task = AnnAutoencoderTask(m, optimizer, lr, t.weight_decay, phase, invert, t.noise)
             tasks.append((task, dataclasses.replace(t, optimizer=optimizer, lr=lr, lr_schedule="constant")))
-    return tasks
+    return [(task.to(t.device), section) for task, section in tasks] if t.device != "cpu" else tasks
 
 
 def run_training(cfg: Config, run_dir: Path, fresh: bool = False, max_batches: int | None = None,
@@ -74,7 +74,10 @@ def open_run(run_dir: Path) -> tuple[RunDir, Config, dict]:
         raise BioawareError(f"{run_dir}: no config.json here; pass a run directory written by `bioaware train`")
     run = RunDir(run_dir)
     config = run.read_json("config.json")
-    return run, config_from_dict(config, str(run.path / "config.json")), config
+    cfg = config_from_dict(config, str(run.path / "config.json"))
+    if cfg.train.device == "cuda" and not torch.cuda.is_available():
+        cfg.train.device = "cpu"  # trained on a GPU, used here: checkpoints load on either
+    return run, cfg, config
 
 
 def restore(task: Task, run: RunDir, config: dict) -> Task:

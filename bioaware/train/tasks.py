@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import torch
 
+from bioaware.errors import BioawareError
 from bioaware.config import ModelSection, TemporalSection, TrainSection
 from bioaware.data.encoders import add_noise, latency_decode, latency_encode, rate_encode
 from bioaware.models.ann_ae import AnnAutoencoder
@@ -41,6 +42,15 @@ class Task:
     phase: str
     model: torch.nn.Module
     optimizer: torch.optim.Optimizer
+    device = torch.device("cpu")  # where the model computes; batches arrive and results leave on the cpu
+
+    def to(self, device: str) -> "Task":
+        """Move the model (and so its optimiser's parameters) to `device`."""
+        if device == "cuda" and not torch.cuda.is_available():
+            raise BioawareError("train.device = 'cuda' but PyTorch sees no CUDA GPU here; set train.device = 'cpu'")
+        self.device = torch.device(device)
+        self.model.to(self.device)
+        return self
 
     def state_dict(self) -> dict:
         return {"model": self.model.state_dict(), "optimizer": self.optimizer.state_dict()}
@@ -125,7 +135,9 @@ class TemporalAutoencoderTask(Task):
         return self.tc.latency + latency_encode(images, self.tc.invert, 1.0)
 
     def train_batch(self, images, generator):
-        out = self.model(self.encode(add_noise(images, self.noise, generator)))
+        noisy = add_noise(images, self.noise, generator).to(self.device)
+        images = images.to(self.device)
+        out = self.model(self.encode(noisy))
         target = self.targets(images)
         silent = out.output >= self.tc.no_spike_time
         counted = torch.where(silent, (self.tc.latency + 1.0) + 0.0 * out.output, out.output)
@@ -134,8 +146,8 @@ class TemporalAutoencoderTask(Task):
     @torch.no_grad()
     def reconstruct(self, images, generator):
         noisy = add_noise(images, self.noise, generator)
-        out = self.model(self.encode(noisy))
-        pixels = latency_decode(out.output, self.tc.latency, self.tc.invert)
+        out = self.model(self.encode(noisy.to(self.device)))
+        pixels = latency_decode(out.output, self.tc.latency, self.tc.invert).cpu()
         return Reconstruction(pixels, hidden_rate=float((out.hidden < self.tc.no_spike_time).float().mean()),
                               pixels=pixels, inputs=noisy if self.noise else None)
 
@@ -154,11 +166,11 @@ class AnnAutoencoderTask(Task):
         return 1.0 - x if self.invert else x
 
     def train_batch(self, images, generator):
-        out = self.model(self._code(add_noise(images, self.noise, generator)))
-        return self._update(0.5 * (out - self._code(images)).pow(2).sum() / len(images))
+        out = self.model(self._code(add_noise(images, self.noise, generator).to(self.device)))
+        return self._update(0.5 * (out - self._code(images.to(self.device))).pow(2).sum() / len(images))
 
     @torch.no_grad()
     def reconstruct(self, images, generator):
         noisy = add_noise(images, self.noise, generator)
-        pixels = self._code(self.model(self._code(noisy)))
+        pixels = self._code(self.model(self._code(noisy.to(self.device)))).cpu()
         return Reconstruction(pixels, pixels=pixels, inputs=noisy if self.noise else None)

@@ -1,0 +1,78 @@
+"""`bioaware sweep`: one run config trained at every point of a grid of overrides, in parallel processes,
+then one table of the test metrics of every run and model."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from bioaware.config import load_config
+from bioaware.errors import BioawareError
+from bioaware.log import info
+
+
+def parse_axis(text: str) -> tuple[str, list[str]]:
+    """'section.key=v1,v2' → ('section.key', ['v1', 'v2'])."""
+    key, sep, values = text.partition("=")
+    if not sep or "." not in key or not values:
+        raise BioawareError(f"--grid {text!r}: expected section.key=v1,v2,…, e.g. --grid model.hidden=8,16,32")
+    return key.strip(), [v.strip() for v in values.split(",")]
+
+
+def point_name(base: str, point: dict[str, str]) -> str:
+    """runs/<base>_hidden8_noise0p2: the key's last part and the value, '.' written 'p'."""
+    return "_".join([base] + [f"{k.rsplit('.', 1)[1]}{v.replace('.', 'p').replace('-', 'm')}" for k, v in point.items()])
+
+
+def sweep(config: Path, axes: list[str], sets: list[str] = (), jobs: int = 1, out_root: Path | None = None) -> list[Path]:
+    """Train `config` at every grid point (`--set` overrides in `sets` apply to all); returns the run directories.
+
+    Each point runs `bioaware train` in its own process (log: <run>/train.log); a point that fails is
+    reported and the others go on; an interrupted sweep resumes from every run's checkpoint.
+    """
+    base = load_config(config, list(sets))
+    grid = dict(parse_axis(a) for a in axes)
+    points = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
+    for point in points:  # every override must validate before anything trains
+        load_config(config, list(sets) + [f"{k}={v}" for k, v in point.items()])
+    root = Path(out_root) if out_root else Path(config).parent
+
+    def train(point: dict[str, str]) -> tuple[Path, int]:
+        name = point_name(base.run.name, point)
+        run_dir = root / name
+        run_dir.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "-m", "bioaware.cli", "train", str(config), "--out", str(run_dir),
+                   "--set", f"run.name={json.dumps(name)}"]
+        for assignment in list(sets) + [f"{k}={v}" for k, v in point.items()]:
+            command += ["--set", assignment]
+        with open(run_dir / "train.log", "a") as log:
+            code = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT).returncode
+        log_path = run_dir / "train.log"
+        info(f"{name}: done" if code == 0 else f"{name}: failed (exit {code}), see {log_path}")
+        return run_dir, code
+
+    info(f"sweep: {len(points)} runs of {config}, {jobs} at a time")
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        done = list(pool.map(train, points))
+    failed = [str(d) for d, code in done if code]
+    if failed:
+        raise BioawareError(f"{len(failed)} of {len(points)} sweep runs failed: {', '.join(failed)}")
+    return [d for d, _ in done]
+
+
+def results_table(run_dirs: list[Path], metric: str = "pixel_mse") -> str:
+    """Markdown: one row per run, one column per model phase, the test `metric` (falls back to 'mse')."""
+    rows = []
+    for d in run_dirs:
+        path = Path(d) / "results.json"
+        results = json.loads(path.read_text())["results"] if path.is_file() else {}
+        rows.append((Path(d).name, {p: r.get(metric, r.get("mse")) for p, r in results.items()}))
+    phases = list(dict.fromkeys(p for _, r in rows for p in r))
+    lines = ["| run | " + " | ".join(phases) + " |", "|---|" + "---|" * len(phases)]
+    for name, r in rows:
+        lines.append(f"| {name} | " + " | ".join(f"{r[p]:.4f}" if p in r else "-" for p in phases) + " |")
+    return "\n".join(lines)
