@@ -91,10 +91,18 @@ def cmd_simulate(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from bioaware.compare.report import compare_run
+    from bioaware.train.pipeline import open_run
 
-    factors = tuple(float(f) for f in args.dt_factors.split(","))
-    compare_run(Path(args.run), images=args.images, factors=factors, device=args.device)
+    if open_run(Path(args.run))[1].model.kind == "comsa_ae":
+        from bioaware.compare.temporal_report import compare_temporal
+
+        steps = tuple(float(f) for f in (args.dt_factors or "0.01,0.001").split(","))
+        compare_temporal(Path(args.run), images=args.images, steps=steps, device=args.device)
+    else:
+        from bioaware.compare.report import compare_run
+
+        factors = tuple(float(f) for f in (args.dt_factors or "1,0.1,0.01").split(","))
+        compare_run(Path(args.run), images=args.images, factors=factors, device=args.device)
     print(f"report: {Path(args.run) / 'compare' / 'report.html'}")
     return 0
 
@@ -178,7 +186,8 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compare", help="trained (discrete-time) model vs exact Brian2 dynamics on the same spikes")
     c.add_argument("run", help="run directory, e.g. runs/roy_ae_mnist")
     c.add_argument("--images", type=int, default=20, help="test images, simulated as parallel copies (default 20)")
-    c.add_argument("--dt-factors", default="1,0.1,0.01", help="Brian2 dt as fractions of the training step")
+    c.add_argument("--dt-factors", help="Brian2 dt as fractions of the training step (default 1,0.1,0.01); "
+                   "for temporal-coding models, in time units (default 0.01,0.001)")
     c.add_argument("--device", default="runtime", help="Brian2 device: runtime, cython, cpp_standalone, "
                    "cuda_standalone, genn (default runtime)")
     c.set_defaults(func=cmd_compare)

@@ -64,7 +64,7 @@ def run_training(cfg: Config, run_dir: Path, fresh: bool = False, max_batches: i
         _figure(task, data, cfg.run.seed, run)
     loss_curves(run.metrics(), run.figures / "loss.png")
     if results:
-        run.write_json("results.json", {"results": results, "paper": PAPER_MSE})
+        run.write_json("results.json", {"results": results, **({} if cfg.model.kind == "comsa_ae" else {"paper": PAPER_MSE})})
     return results
 
 
