@@ -107,6 +107,16 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_analyse(args) -> int:
+    from bioaware.compare.embedding import analyse_run
+
+    for run in args.runs:
+        r = analyse_run(Path(run), n_train=args.train_images, n_test=args.test_images)
+        print(f"{r['run']}: SVM on hidden spike times {r['svm_hidden_times']:.4f} vs pixels {r['svm_pixels']:.4f}; "
+              f"figures in {Path(run) / 'analysis'}")
+    return 0
+
+
 def cmd_deploy(args) -> int:
     from bioaware.targets.deploy import deploy_run
 
@@ -191,6 +201,12 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--device", default="runtime", help="Brian2 device: runtime, cython, cpp_standalone, "
                    "cuda_standalone, genn (default runtime)")
     c.set_defaults(func=cmd_compare)
+    a = sub.add_parser("analyse", help="temporal-coding runs: SVM on hidden spike times vs pixels, t-SNE, "
+                       "interpolation, spike-time and weight histograms")
+    a.add_argument("runs", nargs="+", help="run directories of comsa_ae runs")
+    a.add_argument("--train-images", type=int, default=5000, help="SVM training images (default 5000)")
+    a.add_argument("--test-images", type=int, default=2000, help="SVM test images (default 2000)")
+    a.set_defaults(func=cmd_analyse)
     y = sub.add_parser("deploy", help="run a trained run's NIR graph through a neuromorphic toolchain, vs Brian2")
     y.add_argument("run", help="run directory, e.g. runs/roy_ae_mnist")
     y.add_argument("--target", required=True, choices=["loihi", "spinnaker", "speck"],
