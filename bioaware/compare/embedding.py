@@ -48,9 +48,11 @@ def analyse_run(run_dir: Path, n_train: int = 5000, n_test: int = 2000, seed: in
     tc, noise = config["temporal"], config["train"]["noise"]
     data = load_images(DataSection(**config["data"]))
     horizon = tc["latency"] + 2.0
-    train_codes, train_in = hidden_codes(task, data.train_x[:n_train], noise, seed + 5, horizon)
-    test_codes, test_in = hidden_codes(task, data.test_x[:n_test], noise, seed + 6, horizon)
-    ytr, yte = data.train_y[:n_train].numpy(), data.test_y[:n_test].numpy()
+    pick = lambda n, size: torch.randperm(size, generator=torch.Generator().manual_seed(seed))[:n]  # noqa: E731
+    tr, te = pick(n_train, len(data.train_x)), pick(n_test, len(data.test_x))  # random: some sets are sorted by digit
+    train_codes, train_in = hidden_codes(task, data.train_x[tr], noise, seed + 5, horizon)
+    test_codes, test_in = hidden_codes(task, data.test_x[te], noise, seed + 6, horizon)
+    ytr, yte = data.train_y[tr].numpy(), data.test_y[te].numpy()
     result = {"run": Path(run_dir).name, "hidden": task.model.encoder.weight.shape[0], "noise": noise,
               "latency": tc["latency"], "n_train": n_train, "n_test": n_test,
               "svm_hidden_times": svm_accuracy(train_codes / horizon, ytr, test_codes / horizon, yte),
