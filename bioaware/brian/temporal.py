@@ -91,14 +91,13 @@ def simulate_alpha(layers: list[AlphaLayerSpec], unit: float, input_times: np.nd
         previous, width = group, layer.size
     start = time.perf_counter()
     net.run(windows * window_len * unit * b2.second)
-    if device not in ("runtime", "cython"):
-        with tempfile.TemporaryDirectory(prefix="bioaware-brian-") as tmp:
+    seconds = time.perf_counter() - start
+    with tempfile.TemporaryDirectory(prefix="bioaware-brian-") as tmp:
+        if device not in ("runtime", "cython"):
             b2.device.build(directory=str(build_dir or tmp), compile=True, run=True)
             seconds = b2.device._last_run_time
-            return _collect(b2, layers, monitors, traces, copies, images, ticks_per_window, lead_ticks, sim_dt, unit,
-                            x_ticks, pulse_used, seconds)
-    return _collect(b2, layers, monitors, traces, copies, images, ticks_per_window, lead_ticks, sim_dt, unit,
-                    x_ticks, pulse_used, time.perf_counter() - start)
+        return _collect(b2, layers, monitors, traces, copies, images, ticks_per_window, lead_ticks, sim_dt, unit,
+                        x_ticks, pulse_used, seconds)
 
 
 def _collect(b2, layers, monitors, traces, copies, images, ticks_per_window, lead_ticks, sim_dt, unit, x_ticks,

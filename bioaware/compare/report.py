@@ -18,6 +18,7 @@ import torch
 
 from bioaware.brian.network import simulate
 from bioaware.compare.figures import membrane_overlay, raster_overlay
+from bioaware.compare.page import html_page
 from bioaware.compare.spike_metrics import count_correlation, matched_fraction, van_rossum_distance
 from bioaware.interchange.export import TRAINING_DT, trained_test_spikes
 from bioaware.log import info
@@ -102,16 +103,14 @@ def _html(report: dict) -> str:
                         f"<td>{r['spikes_trained']} / {r['spikes_brian2']}</td><td>{r['count_correlation']:.4f}</td>"
                         f"<td>{r['matched_within_1_step']:.4f}</td><td>{r['van_rossum']:.4f}</td>"
                         f"<td>{row['mse']:.4f} ({row['mse_delta']:+.4f})</td></tr>")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>bioaware compare: {report['run']}</title>"
-            "<style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 8px;border-bottom:1px solid #ddd}"
-            "img{max-width:100%}</style></head><body>"
-            f"<h1>{html.escape(report['run'])}: trained model vs Brian2</h1>"
-            f"<p>{report['images']} test images, {report['steps']} steps of {report['training_dt_ms']:g} ms, "
-            f"Brian2 device {report['device']}. Trained (discrete-time) model MSE {report['trained_model_mse']:.4f}. "
-            "'matched' runs Brian2 at the training step with the training update order and must agree exactly; "
-            "'exact' runs use Brian2's standard schedule (one simulation step of transmission per layer).</p>"
-            f"<table>{head}{''.join(body)}</table>"
-            "<h2>Reconstructions</h2><img src='images.png'><h2>Output raster, first image</h2>"
-            "<img src='raster_output.png'><h2>Output membrane (before reset), first image</h2>"
-            "<img src='membrane_output.png'><p>Neuromorphic targets (<code>bioaware deploy</code>): "
-            "<a href='targets.html'>targets.html</a></p></body></html>\n")
+    return html_page(f"bioaware compare: {report['run']}",
+                     f"<h1>{html.escape(report['run'])}: trained model vs Brian2</h1>"
+                     f"<p>{report['images']} test images, {report['steps']} steps of {report['training_dt_ms']:g} ms, "
+                     f"Brian2 device {report['device']}. Trained (discrete-time) model MSE {report['trained_model_mse']:.4f}. "
+                     "'matched' runs Brian2 at the training step with the training update order and must agree exactly; "
+                     "'exact' runs use Brian2's standard schedule (one simulation step of transmission per layer).</p>"
+                     f"<table>{head}{''.join(body)}</table>"
+                     "<h2>Reconstructions</h2><img src='images.png'><h2>Output raster, first image</h2>"
+                     "<img src='raster_output.png'><h2>Output membrane (before reset), first image</h2>"
+                     "<img src='membrane_output.png'><p>Neuromorphic targets (<code>bioaware deploy</code>): "
+                     "<a href='targets.html'>targets.html</a></p>")

@@ -17,6 +17,7 @@ import torch
 
 from bioaware.brian.temporal import simulate_alpha
 from bioaware.compare.figures import plt
+from bioaware.compare.page import html_page
 from bioaware.data.encoders import add_noise, latency_decode
 from bioaware.interchange.export import TIME_UNIT, load_trained
 from bioaware.log import info
@@ -121,12 +122,10 @@ def _html(report: dict) -> str:
             body.append(f"<tr><td>{row['sim_dt_units']:g}</td><td>{layer}</td><td>{r['spiking_reference']} / "
                         f"{r['spiking_brian2']}</td><td>{r['same_spiking']:.4f}</td><td>{r['mean_abs_dt']:.5f}</td>"
                         f"<td>{r['within_1_step']:.4f}</td><td>{row['pixel_mse']:.4f}</td></tr>")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>bioaware compare: {report['run']}</title>"
-            "<style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 8px;border-bottom:1px solid #ddd}"
-            "img{max-width:100%}</style></head><body>"
-            f"<h1>{html.escape(report['run'])}: closed-form spike times vs Brian2</h1>"
-            f"<p>{report['images']} test images; one time unit = {report['time_unit_ms']:g} ms; spikes after "
-            f"{report['horizon_units']:g} units count as none. Trained (closed form) pixel MSE "
-            f"{report['trained_pixel_mse']:.4f}.</p><table>{head}{''.join(body)}</table>"
-            "<h2>Spike times</h2><img src='spike_times.png'><h2>Reconstructions</h2><img src='images.png'>"
-            "<h2>Output membrane, first image</h2><img src='membrane_output.png'></body></html>\n")
+    return html_page(f"bioaware compare: {report['run']}",
+                     f"<h1>{html.escape(report['run'])}: closed-form spike times vs Brian2</h1>"
+                     f"<p>{report['images']} test images; one time unit = {report['time_unit_ms']:g} ms; spikes after "
+                     f"{report['horizon_units']:g} units count as none. Trained (closed form) pixel MSE "
+                     f"{report['trained_pixel_mse']:.4f}.</p><table>{head}{''.join(body)}</table>"
+                     "<h2>Spike times</h2><img src='spike_times.png'><h2>Reconstructions</h2><img src='images.png'>"
+                     "<h2>Output membrane, first image</h2><img src='membrane_output.png'>")

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from bioaware.brian.network import simulate
+from bioaware.compare.page import html_page
 from bioaware.compare.report import layer_agreement, reconstruction_mse, trained_reference
 from bioaware.errors import BioawareError
 from bioaware.interchange.export import TRAINING_DT, export_nir, trained_test_spikes
@@ -107,6 +108,4 @@ def targets_html(folder: Path) -> str:
                         "<table><tr><th>simulation</th><th>layer</th><th>spikes Brian2 / target</th>"
                         "<th>count corr. vs Brian2</th><th>matched ±1 step</th><th>count corr. vs trained</th>"
                         f"<th>MSE (vs Brian2)</th></tr>{''.join(body)}</table>")
-    return ("<!doctype html><html><head><meta charset='utf-8'><title>bioaware deploy</title><style>"
-            "body{font-family:sans-serif;margin:2em}td,th{padding:2px 8px;border-bottom:1px solid #ddd}</style>"
-            "</head><body><h1>Neuromorphic targets vs Brian2</h1>" + "".join(sections) + "</body></html>\n")
+    return html_page("bioaware deploy", "<h1>Neuromorphic targets vs Brian2</h1>" + "".join(sections))

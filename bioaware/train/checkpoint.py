@@ -7,6 +7,7 @@ from typing import Any
 
 import torch
 
+from bioaware.config import Config
 from bioaware.errors import BioawareError
 from bioaware.train.rundir import atomic_write
 
@@ -31,8 +32,6 @@ def load_checkpoint(path: Path, config: dict[str, Any]) -> dict[str, Any]:
         state = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as exc:
         raise BioawareError(f"{path}: unreadable checkpoint ({type(exc).__name__}); delete it to start over") from None
-    from bioaware.config import Config
-
     expected, found = fingerprint(config), state.get("fingerprint", {})
     defaults = fingerprint(Config().to_dict())  # keys added after the checkpoint was written count as their default
     found = {**{k: v for k, v in defaults.items() if k not in found}, **found}

@@ -39,7 +39,7 @@ def build_tasks(cfg: Config) -> list[tuple[Task, TrainSection]]:
             phase = f"ann_{optimizer}" + ("_inverted" if invert else "")
             task = AnnAutoencoderTask(m, optimizer, lr, t.weight_decay, phase, invert, t.noise)
             tasks.append((task, dataclasses.replace(t, optimizer=optimizer, lr=lr, lr_schedule="constant")))
-    return [(task.to(t.device), section) for task, section in tasks] if t.device != "cpu" else tasks
+    return [(task.to(t.device), section) for task, section in tasks]
 
 
 def run_training(cfg: Config, run_dir: Path, fresh: bool = False, max_batches: int | None = None,

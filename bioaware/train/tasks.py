@@ -139,8 +139,8 @@ class TemporalAutoencoderTask(Task):
         images = images.to(self.device)
         out = self.model(self.encode(noisy))
         target = self.targets(images)
-        silent = out.output >= self.tc.no_spike_time
-        counted = torch.where(silent, (self.tc.latency + 1.0) + 0.0 * out.output, out.output)
+        window_end = torch.full_like(out.output, self.tc.latency + 1.0)
+        counted = torch.where(out.output >= self.tc.no_spike_time, window_end, out.output)
         return self._update((counted - target).pow(2).mean())
 
     @torch.no_grad()
