@@ -18,6 +18,18 @@ def _run_dir(config_path: Path, name: str, out: str | None) -> Path:
 
 def _print_results(results: dict, run_dir: Path) -> None:
     print(f"\ntest metrics ({run_dir}):")
+    if any("accuracy" in r for r in results.values()):
+        from bioaware.train.ttfs_classifier import accuracy_table
+
+        print(accuracy_table(results))
+        print(f"figures: {run_dir / 'figures'}")
+        return
+    if any("frechet" in r for r in results.values()):
+        from bioaware.train.gan import quality_table
+
+        print(quality_table(results))
+        print(f"figures: {run_dir / 'figures'}")
+        return
     print(f"  {'model':<18} {'MSE':>8} {'Spike-MSE':>10} {'pixel MSE':>10}")
     for phase, r in results.items():
         spike = f"{r['spike_mse']:.3f}" if "spike_mse" in r else "-"
@@ -61,12 +73,11 @@ def cmd_demo(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from bioaware.data.datasets import load_images
-    from bioaware.train.loop import evaluate
-    from bioaware.train.pipeline import build_tasks, open_run, restore
+    from bioaware.train.pipeline import build_tasks, open_run, restore, test_metrics
 
     run, cfg, config = open_run(Path(args.run))
     data = load_images(cfg.data)
-    results = {task.phase: evaluate(restore(task, run, config), data.test_x, cfg.train.batch_size, cfg.run.seed)
+    results = {task.phase: test_metrics(restore(task, run, config), data, cfg.train.batch_size, cfg.run.seed, run)
                for task, _ in build_tasks(cfg)}
     _print_results(results, run.path)
     return 0

@@ -37,7 +37,7 @@ class DataSection:
 
 @dataclass
 class ModelSection:
-    kind: str = "roy_ae"  # roy_ae (LIF spiking autoencoder) | conv_if_ae (convolutional IF, Speck-valid) | comsa_ae (temporal coding, alpha PSPs) | ann_ae
+    kind: str = "roy_ae"  # roy_ae (LIF spiking autoencoder) | conv_if_ae (convolutional IF, Speck-valid) | comsa_ae (temporal coding, alpha PSPs) | ann_ae | ttfs_classifier (S4NN) | spiking_gan
     hidden: int = 196  # hidden layer width (input/output width is the image size, 784)
     steps: int = 15  # T, time steps per image
     leak: float = 0.1  # α in V[t] = (1 − α)·V[t−1] + Z[t]; 0 gives an IF neuron
@@ -67,6 +67,24 @@ class TemporalSection:
 
 
 @dataclass
+class TTFSSection:
+    """ttfs_classifier and spiking_gan only: time-to-first-spike code, single-spike IF layers, S4NN backprop."""
+
+    steps: int = 256  # T_max: simulation steps; pixel p fires at ⌊T·(1 − p)⌋, a neuron that never fires counts as T
+    thresholds: list = field(default_factory=lambda: [100.0, 100.0])  # θ of each layer (hidden, output)
+    init_high: list = field(default_factory=lambda: [5.0, 48.0])  # weights of each layer start uniform in [0, high)
+    margin: float = 3.0  # aggressive TTFS: the desired neuron's target is (earliest output − margin); 0 if none fired
+    target: str = "aggressive"  # aggressive (Spiking-GAN) | relative (S4NN: no error for outputs already ≥ margin behind)
+    grad_norm: str = "l1"  # per-sample normalisation of each layer's error: l1 | l2 | none
+    digit: int = -1  # spiking_gan: train on this digit only (-1: all digits)
+    noise_size: int = 100  # spiking_gan: generator inputs (TTFS-coded discrete uniform noise)
+    generator_lr: float = 0.0  # spiking_gan: generator learning rate (0: train.lr)
+    d_causal_input_grad: bool = True  # spiking_gan: false lets every generator pixel, fired or not, get the discriminator's time gradient
+    d_thresholds: list = field(default_factory=lambda: [100.0, 100.0])  # spiking_gan discriminator θ (hidden, output)
+    d_init_high: list = field(default_factory=lambda: [5.0, 48.0])  # spiking_gan discriminator init bounds
+
+
+@dataclass
 class TrainSection:
     epochs: int = 1
     batch_size: int = 100
@@ -86,6 +104,7 @@ class BaselinesSection:
     ann_sgd: bool = False  # same-size ANN autoencoder, plain SGD, trained in the same run
     ann_adam: bool = False  # same-size ANN autoencoder, Adam, trained in the same run
     sgd_lr: float = 0.1
+    ann_gan: bool = False  # spiking_gan: a same-shape ANN GAN (tanh generator, sigmoid discriminator) in the same run
     ann_adam_inverted: bool = False  # the Adam ANN again on inverted images (1 − x), as Comşa et al. compare
     adam_lr: float = 1e-3
 
@@ -96,6 +115,7 @@ class Config:
     data: DataSection = field(default_factory=DataSection)
     model: ModelSection = field(default_factory=ModelSection)
     temporal: TemporalSection = field(default_factory=TemporalSection)
+    ttfs: TTFSSection = field(default_factory=TTFSSection)
     train: TrainSection = field(default_factory=TrainSection)
     baselines: BaselinesSection = field(default_factory=BaselinesSection)
 
@@ -105,7 +125,9 @@ class Config:
 
 CHOICES = {
     ("data", "dataset"): ("mnist", "fashion_mnist", "mnist_5k"),
-    ("model", "kind"): ("roy_ae", "conv_if_ae", "comsa_ae", "ann_ae"),
+    ("model", "kind"): ("roy_ae", "conv_if_ae", "comsa_ae", "ann_ae", "ttfs_classifier", "spiking_gan"),
+    ("ttfs", "grad_norm"): ("l1", "l2", "none"),
+    ("ttfs", "target"): ("aggressive", "relative"),
     ("model", "encoder"): ("bernoulli", "poisson"),
     ("model", "ann_activation"): ("relu", "sigmoid"),
     ("train", "optimizer"): ("adam", "sgd"),
@@ -115,7 +137,8 @@ CHOICES = {
 }
 POSITIVE = {("model", "hidden"), ("model", "steps"), ("train", "epochs"), ("train", "batch_size"),
             ("train", "checkpoint_every"), ("model", "v_th"), ("train", "lr"), ("temporal", "decay"),
-            ("temporal", "pulse_lr"), ("temporal", "clip_derivative"), ("temporal", "no_spike_time")}
+            ("temporal", "pulse_lr"), ("temporal", "clip_derivative"), ("temporal", "no_spike_time"),
+            ("ttfs", "steps"), ("ttfs", "noise_size")}
 
 
 def _check_type(where: str, value: Any, default: Any) -> Any:
@@ -175,6 +198,18 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
         raise BioawareError(f"{source}: train.noise must be ≥ 0, got {cfg.train.noise}")
     if cfg.model.kind == "comsa_ae" and cfg.train.update != "bptt":
         raise BioawareError(f"{source}: model.kind = 'comsa_ae' trains with train.update = 'bptt' (exact gradients) only")
+    for key in ("thresholds", "init_high", "d_thresholds", "d_init_high"):
+        values = getattr(cfg.ttfs, key)
+        if len(values) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in values):
+            raise BioawareError(f"{source}: ttfs.{key} must be two positive numbers (hidden, output), got {values!r}")
+    if not -1 <= cfg.ttfs.digit <= 9:
+        raise BioawareError(f"{source}: ttfs.digit must be a digit 0–9, or -1 for all digits")
+    if cfg.ttfs.margin < 0 or cfg.ttfs.generator_lr < 0:
+        raise BioawareError(f"{source}: ttfs.margin and ttfs.generator_lr must be ≥ 0")
+    if cfg.model.kind in ("ttfs_classifier", "spiking_gan") and (cfg.train.update != "bptt" or cfg.train.noise):
+        raise BioawareError(f"{source}: model.kind = {cfg.model.kind!r} trains with train.update = 'bptt' and no train.noise")
+    if cfg.baselines.ann_gan and cfg.model.kind != "spiking_gan":
+        raise BioawareError(f"{source}: baselines.ann_gan is the ANN beside a spiking_gan; remove it for {cfg.model.kind!r}")
     if cfg.train.device == "cuda" and cfg.model.kind in ("roy_ae", "conv_if_ae"):
         raise BioawareError(f"{source}: train.device = 'cuda' is for comsa_ae and ann_ae models; "
                             f"{cfg.model.kind} trains on the cpu")

@@ -65,3 +65,35 @@ def mse_bars(labels: list[str], mse: list[float], paper: list[float | None], pat
     ax.invert_yaxis()
     ax.set_xlabel("test MSE (standardised image vs output)   | = paper, Table 1")
     save_figure(fig, path)
+
+
+def per_digit_bars(per_digit: dict, path: Path, title: str = "") -> None:
+    """Accuracy, mean decision time and spikes to decision per digit (dict digit → metrics), three panels."""
+    digits = sorted(per_digit, key=int)
+    panels = (("accuracy", "test accuracy"), ("decision_time", "decision time (steps)"),
+              ("spikes_to_decision", "spikes to decision"))
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3))
+    for ax, (key, label) in zip(axes, panels):
+        values = [per_digit[d][key] for d in digits]
+        ax.bar(digits, values, color="tab:blue")
+        ax.set_xlabel("digit")
+        ax.set_ylabel(label)
+        if key == "accuracy":
+            ax.set_ylim(min(values) - 0.05, 1.0)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    save_figure(fig, path)
+
+
+def filter_grid(weights: np.ndarray, path: Path, title: str = "") -> None:
+    """Input weights [n, 784] of n neurons as 28×28 images (8 per row, each on its own colour scale)."""
+    rows = -(-len(weights) // 8)
+    fig, axes = plt.subplots(rows, 8, figsize=(8, rows), squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        if k < len(weights):
+            ax.imshow(weights[k].reshape(28, 28), cmap="viridis")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if title:
+        fig.suptitle(title, fontsize=9)
+    save_figure(fig, path)

@@ -52,12 +52,13 @@ def total_batches(n_train: int, t: TrainSection) -> int:
 
 
 def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunDir, config: dict,
-        max_batches: int | None = None) -> int:
+        max_batches: int | None = None, train_y: torch.Tensor | None = None) -> int:
     """Train `task` for `t.epochs` epochs, resuming from its checkpoint in `run` if there is one.
 
     Batches are drawn in an order fixed by (seed, epoch); the encoder's random generator is part
     of the checkpoint, so a resumed run repeats exactly what an uninterrupted one does.
-    `max_batches` stops (with a checkpoint) after that many batches in this call. Returns the step reached.
+    `max_batches` stops (with a checkpoint) after that many batches in this call. Supervised tasks
+    also get the batch's labels from `train_y`. Returns the step reached.
     """
     n_batches = math.ceil(len(train_x) / t.batch_size)
     total = total_batches(len(train_x), t)
@@ -92,12 +93,15 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
                 order = torch.randperm(len(train_x), generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
             for group, base in zip(task.optimizer.param_groups, base_lrs):
                 group["lr"] = learning_rate(base, t.lr_schedule, step, total)
-            loss = task.train_batch(train_x[order[b * t.batch_size:(b + 1) * t.batch_size]], generator)
+            index = order[b * t.batch_size:(b + 1) * t.batch_size]
+            loss = task.train_batch(train_x[index], generator, train_y[index]) if task.supervised \
+                else task.train_batch(train_x[index], generator)
+            losses = loss if isinstance(loss, dict) else {"loss": loss}  # GANs report each network's loss too
             step += 1
-            run.log({"phase": task.phase, "kind": "train", "epoch": epoch, "step": step, "loss": loss,
+            run.log({"phase": task.phase, "kind": "train", "epoch": epoch, "step": step, **losses,
                      "lr": task.optimizer.param_groups[0]["lr"]})
             bar.update()
-            bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
+            bar.set_postfix({k: f"{v:.4g}" for k, v in losses.items()}, refresh=False)
             if stop.is_set():
                 save()
                 raise Interrupted(task.phase, step)

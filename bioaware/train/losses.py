@@ -34,3 +34,33 @@ def masked_membrane_loss(out_v: torch.Tensor, out_z: torch.Tensor, in_z: torch.T
     flows to `out_v` only (the mask is a constant, as the spikes are binary).
     """
     return _MaskedMembraneLoss.apply(out_v, out_z, in_z, v_th, mask)
+
+
+
+def ttfs_targets(times: torch.Tensor, desired: torch.Tensor, steps: int, margin: float,
+                 rule: str = "aggressive") -> torch.Tensor:
+    """Dynamic spike-time targets [B, n] (steps) for single-spike outputs `times` [B, n].
+
+    `aggressive` (Spiking-GAN's classifier loss; with margin 0 the GAN's winner-time target): the
+    `desired` neuron of each sample ([B] indices) should fire `margin` steps before the earliest
+    output spike (at 0 when no output fired), every other neuron should stay silent (T).
+    `relative` (S4NN): the desired neuron's target is the earliest output spike (T − margin when none
+    fired); another neuron firing less than `margin` steps after that is pushed to earliest + margin,
+    the rest keep their own time (no error).
+    """
+    times = times.detach()
+    first = times.min(1, keepdim=True).values
+    fired = first < steps
+    if rule == "aggressive":
+        targets = torch.full_like(times, float(steps))
+        goal = torch.where(fired, (first - margin).clamp_min(0.0), torch.zeros_like(first))
+    else:
+        close = (times - first < margin) & fired
+        targets = torch.where(close, (first + margin).clamp_max(steps), torch.where(fired, times, float(steps)))
+        goal = torch.where(fired, first, torch.full_like(first, steps - margin))
+    return targets.scatter(1, desired[:, None], goal)
+
+
+def ttfs_loss(times: torch.Tensor, targets: torch.Tensor, steps: int) -> torch.Tensor:
+    """½ mean over samples of Σ ((t − target)/T)²; the layers' per-sample error normalisation makes its scale moot."""
+    return 0.5 * ((times - targets) / steps).pow(2).sum(1).mean()

@@ -27,6 +27,18 @@ def build_tasks(cfg: Config) -> list[tuple[Task, TrainSection]]:
     learning rate and without a schedule, as in the paper.
     """
     m, t, b = cfg.model, cfg.train, cfg.baselines
+    if m.kind == "ttfs_classifier":
+        from bioaware.train.ttfs_classifier import TTFSClassifierTask
+
+        return [(TTFSClassifierTask(m, cfg.ttfs, t).to(t.device), t)]
+    if m.kind == "spiking_gan":
+        from bioaware.train.gan import AnnGANTask, SpikingGANTask
+
+        gans: list[tuple[Task, TrainSection]] = [(SpikingGANTask(m, cfg.ttfs, t), t)]
+        if b.ann_gan:
+            ann = dataclasses.replace(t, optimizer="adam", lr=b.adam_lr, lr_schedule="constant", weight_decay=0.0)
+            gans.append((AnnGANTask(m, cfg.ttfs, ann), ann))
+        return [(task.to(t.device), section) for task, section in gans]
     if m.kind == "comsa_ae":
         tasks: list[tuple[Task, TrainSection]] = [(TemporalAutoencoderTask(m, cfg.temporal, t), t)]
     elif m.kind != "ann_ae":
@@ -56,16 +68,27 @@ def run_training(cfg: Config, run_dir: Path, fresh: bool = False, max_batches: i
     run.record_start(config, {"data_source": data.source, "n_train": len(data.train_x), "n_test": len(data.test_x)})
     results: dict[str, dict] = {}
     for task, train_cfg in build_tasks(cfg):
-        reached = fit(task, data.train_x, train_cfg, cfg.run.seed, run, config, max_batches)
-        if reached < total_batches(len(data.train_x), train_cfg):
+        train_x, train_y = task.training_set(data) if hasattr(task, "training_set") else (data.train_x, data.train_y)
+        reached = fit(task, train_x, train_cfg, cfg.run.seed, run, config, max_batches, train_y)
+        if reached < total_batches(len(train_x), train_cfg):
             continue
-        results[task.phase] = evaluate(task, data.test_x, cfg.train.batch_size, cfg.run.seed)
+        results[task.phase] = test_metrics(task, data, cfg.train.batch_size, cfg.run.seed, run)
         run.log({"phase": task.phase, "kind": "test", **results[task.phase]})
-        _figure(task, data, cfg.run.seed, run)
+        if hasattr(task, "figures"):
+            task.figures(data, cfg.run.seed, run, results[task.phase])
+        else:
+            _figure(task, data, cfg.run.seed, run)
     loss_curves(run.metrics(), run.figures / "loss.png")
     if results:
-        run.write_json("results.json", {"results": results, **({} if cfg.model.kind == "comsa_ae" else {"paper": PAPER_MSE})})
+        run.write_json("results.json", {"results": results, **({"paper": PAPER_MSE} if cfg.model.kind in ("roy_ae", "conv_if_ae", "ann_ae") else {})})
     return results
+
+
+def test_metrics(task: Task, data: ImageData, batch_size: int, seed: int, run: RunDir) -> dict:
+    """The task's own test metrics where it has them (classifiers, GANs), else reconstruction metrics."""
+    if hasattr(task, "test_metrics"):
+        return task.test_metrics(data, batch_size, seed, run)
+    return evaluate(task, data.test_x, batch_size, seed)
 
 
 def open_run(run_dir: Path) -> tuple[RunDir, Config, dict]:

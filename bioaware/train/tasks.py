@@ -43,6 +43,7 @@ class Task:
     model: torch.nn.Module
     optimizer: torch.optim.Optimizer
     device = torch.device("cpu")  # where the model computes; batches arrive and results leave on the cpu
+    supervised = False  # true: train_batch(images, generator, labels)
 
     def to(self, device: str) -> "Task":
         """Move the model (and so its optimiser's parameters) to `device`."""

@@ -1,0 +1,1 @@
+"""Sample-quality evaluation shared by the generative models (Spiking-GAN, the VAE)."""

@@ -1,0 +1,54 @@
+"""Feed-forward networks of single-spike IF neurons on time-to-first-spike codes (S4NN classifier,
+Spiking-GAN generator and discriminator): a list of bias-free dense layers, each with its threshold."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from bioaware.interchange.layers import DenseSpikingLayer
+from bioaware.models.functional.ttfs import if_spike_times
+
+
+class TTFSNetwork(nn.Module):
+    """Sizes [n_in, h, …, n_out]; layer k has weights uniform in [0, `init_high[k]`) and threshold `thresholds[k]`.
+
+    `forward` maps input spike times [B, n_in] (steps, T = silent) to every layer's spike times.
+    """
+
+    def __init__(self, sizes: list[int], thresholds: list[float], init_high: list[float], steps: int,
+                 norm: str = "l2", names: list[str] | None = None, causal_input_grad: bool = True):
+        super().__init__()
+        if not len(thresholds) == len(init_high) == len(sizes) - 1:
+            raise ValueError(f"{len(sizes) - 1} layers need as many thresholds and init bounds, "
+                             f"got {len(thresholds)} and {len(init_high)}")
+        self.steps, self.norm, self.thresholds = steps, norm, [float(t) for t in thresholds]
+        self.causal_input_grad = causal_input_grad
+        self.names = names or [f"layer{k}" for k in range(len(sizes) - 1)]
+        self.weights = nn.ParameterList(
+            nn.Parameter(torch.rand(n_out, n_in) * high) for n_in, n_out, high in zip(sizes, sizes[1:], init_high))
+
+    def forward(self, in_times: torch.Tensor) -> list[torch.Tensor]:
+        times, out = in_times, []
+        for weight, threshold in zip(self.weights, self.thresholds):
+            times = if_spike_times(times, weight, threshold, self.steps, self.norm, self.causal_input_grad)
+            out.append(times)
+        return out
+
+    def layer_specs(self, dt: float) -> list[DenseSpikingLayer]:
+        """IF layers (leak 0) whose refractory period (s) outlasts the window of `steps` steps of `dt` s:
+        every neuron fires at most once, and its membrane stays clamped at the reset value afterwards."""
+        meta = {"refractory_period": (self.steps + 1) * dt, "single_spike": True, "v_reset": 0.0,
+                "steps": self.steps, "code": "time-to-first-spike"}
+        return [DenseSpikingLayer(name, w.detach().double().cpu().numpy(), 0.0, th, dict(meta))
+                for name, w, th in zip(self.names, self.weights, self.thresholds)]
+
+    def load_layer_specs(self, layers: list[DenseSpikingLayer]) -> "TTFSNetwork":
+        """Copy weights and thresholds from specs (e.g. read back from NIR) of the same shapes."""
+        if [tuple(layer.weight.shape) for layer in layers] != [tuple(w.shape) for w in self.weights]:
+            raise ValueError("layer shapes differ from this network's")
+        with torch.no_grad():
+            for w, layer in zip(self.weights, layers):
+                w.copy_(torch.from_numpy(layer.weight))
+        self.thresholds = [float(layer.v_th) for layer in layers]
+        return self

@@ -1,0 +1,149 @@
+"""Spiking-GAN (Kotariya & Ganguly 2021) and a same-shape ANN GAN, trained by the shared loop.
+
+Spiking-GAN: generator noise-H-784 and discriminator 784-H-2 of single-spike IF neurons on
+time-to-first-spike codes. The discriminator's neuron 0 says "real", neuron 1 "fake"; whichever
+fires first decides. Least-squares temporal loss with dynamic targets: the desired neuron should
+fire at the winner's time, the other not at all (T); the generator's step flips the desired neuron
+on its own samples and backpropagates through the discriminator's spike times into its own.
+Alternating updates, one discriminator step then one generator step per batch; L2 regularisation
+is the optimiser's weight decay. Generated spike times decode to pixels as 1 − t/T.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from bioaware.config import ModelSection, TTFSSection, TrainSection
+from bioaware.models.functional.ttfs import ttfs_decode, ttfs_encode
+from bioaware.models.ttfs_net import TTFSNetwork
+from bioaware.train.losses import ttfs_loss, ttfs_targets
+from bioaware.train.tasks import Task, make_optimizer
+
+REAL, FAKE = 0, 1
+QUALITY_SAMPLES = 5000
+
+
+def uniform_noise(n: int, size: int, generator: torch.Generator) -> torch.Tensor:
+    """Discrete uniform noise in {0, 1/255, …, 1} [n, size] (the generator's input, before coding)."""
+    return torch.randint(0, 256, (n, size), generator=generator).float() / 255.0
+
+
+class GANTask(Task):
+    """Shared parts: one optimiser over both networks (generator first, at its own learning rate),
+    the digit selection, and sample-quality evaluation with the run's cached judging classifier."""
+
+    generator: nn.Module
+    discriminator: nn.Module
+
+    def __init__(self, tt: TTFSSection, t: TrainSection, phase: str, generator_lr: float):
+        self.phase, self.tt = phase, tt
+        self.model = nn.ModuleDict({"generator": self.generator, "discriminator": self.discriminator})
+        self.optimizer = make_optimizer([
+            {"params": self.generator.parameters(), "lr": generator_lr},
+            {"params": self.discriminator.parameters(), "lr": t.lr}], t.optimizer, t.lr, t.weight_decay)
+
+    def training_set(self, data) -> tuple[torch.Tensor, torch.Tensor]:
+        """Training images of the configured digit (all digits when ttfs.digit = −1)."""
+        keep = data.train_y == self.tt.digit if self.tt.digit >= 0 else torch.ones_like(data.train_y, dtype=torch.bool)
+        return data.train_x[keep], data.train_y[keep]
+
+    def _step(self, loss: torch.Tensor, frozen: nn.Module) -> float:
+        """One optimiser step on `loss` that leaves `frozen`'s parameters untouched."""
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        for p in frozen.parameters():
+            p.grad = None
+        self.optimizer.step()
+        return loss.item()
+
+    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """n generated images [n, 784] in [0, 1] (cpu)."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def test_metrics(self, data, batch_size: int, seed: int, run) -> dict:
+        from bioaware.evaluation.digit_classifier import cached_digit_classifier
+        from bioaware.evaluation.sample_quality import sample_quality
+
+        self.model.eval()
+        judge, judge_accuracy = cached_digit_classifier(run.path, data, seed)
+        real = data.test_x if self.tt.digit < 0 else data.test_x[data.test_y == self.tt.digit]
+        samples = self.sample(QUALITY_SAMPLES, torch.Generator().manual_seed(seed + 1))
+        return {**sample_quality(judge, samples, real[:QUALITY_SAMPLES], self.tt.digit),
+                "digit": self.tt.digit, "judge_test_accuracy": judge_accuracy}
+
+    def figures(self, data, seed: int, run, results: dict) -> None:
+        from bioaware.train.figures import reconstruction_grid
+
+        samples = self.sample(80, torch.Generator().manual_seed(seed + 2)).numpy()
+        reconstruction_grid({f"{k}": samples[10 * k:10 * k + 10] for k in range(8)},
+                            run.figures / f"samples_{self.phase}.png",
+                            f"{run.path.name}: {self.phase} samples (digit {self.tt.digit if self.tt.digit >= 0 else 'all'}), "
+                            f"recognised {results['recognised']:.2f}, Fréchet {results['frechet']:.1f}")
+
+
+class SpikingGANTask(GANTask):
+    def __init__(self, m: ModelSection, tt: TTFSSection, t: TrainSection, phase: str = "snn"):
+        self.generator = TTFSNetwork([tt.noise_size, m.hidden, 784], tt.thresholds, tt.init_high, tt.steps,
+                                     tt.grad_norm, names=["g_hidden", "g_output"])
+        self.discriminator = TTFSNetwork([784, m.hidden, 2], tt.d_thresholds, tt.d_init_high, tt.steps,
+                                         tt.grad_norm, names=["d_hidden", "d_output"],
+                                         causal_input_grad=tt.d_causal_input_grad)
+        super().__init__(tt, t, phase, tt.generator_lr or t.lr)
+
+    def noise_times(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        return ttfs_encode(uniform_noise(n, self.tt.noise_size, generator), self.tt.steps).to(self.device)
+
+    def _loss(self, fake_or_real_times: torch.Tensor, desired: int) -> torch.Tensor:
+        out = self.discriminator(fake_or_real_times)[-1]
+        want = torch.full((len(out),), desired, dtype=torch.long, device=out.device)
+        return ttfs_loss(out, ttfs_targets(out, want, self.tt.steps, 0.0, "aggressive"), self.tt.steps)
+
+    def train_batch(self, images, generator):
+        real = ttfs_encode(images, self.tt.steps).to(self.device)
+        fake = self.generator(self.noise_times(len(images), generator))[-1]
+        d_loss = self._step(self._loss(real, REAL) + self._loss(fake.detach(), FAKE), self.generator)
+        fake = self.generator(self.noise_times(len(images), generator))[-1]
+        g_loss = self._step(self._loss(fake, REAL), self.discriminator)
+        return {"loss": d_loss + g_loss, "d_loss": d_loss, "g_loss": g_loss}
+
+    @torch.no_grad()
+    def sample(self, n, generator):
+        return torch.cat([ttfs_decode(self.generator(self.noise_times(min(500, n - k), generator))[-1], self.tt.steps).cpu()
+                          for k in range(0, n, 500)])
+
+
+class AnnGANTask(GANTask):
+    """noise-H-784 generator (ReLU, tanh output) and 784-H-1 discriminator (LeakyReLU, sigmoid), BCE, Adam."""
+
+    def __init__(self, m: ModelSection, tt: TTFSSection, t: TrainSection, phase: str = "ann_gan"):
+        self.generator = nn.Sequential(nn.Linear(tt.noise_size, m.hidden), nn.ReLU(), nn.Linear(m.hidden, 784), nn.Tanh())
+        self.discriminator = nn.Sequential(nn.Linear(784, m.hidden), nn.LeakyReLU(0.2), nn.Linear(m.hidden, 1))
+        super().__init__(tt, t, phase, t.lr)
+
+    def _noise(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        return (2.0 * uniform_noise(n, self.tt.noise_size, generator) - 1.0).to(self.device)
+
+    def _loss(self, images: torch.Tensor, real: bool) -> torch.Tensor:
+        logits = self.discriminator(images).squeeze(1)
+        return nn.functional.binary_cross_entropy_with_logits(logits, torch.full_like(logits, float(real)))
+
+    def train_batch(self, images, generator):
+        real = 2.0 * images.to(self.device) - 1.0
+        fake = self.generator(self._noise(len(images), generator))
+        d_loss = self._step(self._loss(real, True) + self._loss(fake.detach(), False), self.generator)
+        g_loss = self._step(self._loss(self.generator(self._noise(len(images), generator)), True), self.discriminator)
+        return {"loss": d_loss + g_loss, "d_loss": d_loss, "g_loss": g_loss}
+
+    @torch.no_grad()
+    def sample(self, n, generator):
+        return ((self.generator(self._noise(n, generator)) + 1.0) / 2.0).cpu()
+
+
+def quality_table(results: dict) -> str:
+    """Markdown table: recognised fraction and Fréchet distance per generator (phase)."""
+    rows = ["| generator | recognised (p ≥ 0.9) | Fréchet distance | samples / real |", "|---|---|---|---|"]
+    for phase, r in results.items():
+        rows.append(f"| {phase} | {r['recognised']:.3f} | {r['frechet']:.2f} | {r['n_samples']} / {r['n_real']} |")
+    return "\n".join(rows)
