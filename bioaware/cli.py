@@ -104,7 +104,13 @@ def cmd_simulate(args) -> int:
 def cmd_compare(args) -> int:
     from bioaware.train.pipeline import open_run
 
-    if open_run(Path(args.run))[1].model.kind == "comsa_ae":
+    kind = open_run(Path(args.run))[1].model.kind
+    if kind in ("ttfs_classifier", "spiking_gan"):
+        from bioaware.compare.ttfs_report import compare_ttfs
+
+        factors = tuple(float(f) for f in (args.dt_factors or "1,0.1").split(","))
+        compare_ttfs(Path(args.run), images=args.images, factors=factors, device=args.device)
+    elif kind == "comsa_ae":
         from bioaware.compare.temporal_report import compare_temporal
 
         steps = tuple(float(f) for f in (args.dt_factors or "0.01,0.001").split(","))

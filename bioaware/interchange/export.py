@@ -54,6 +54,8 @@ def export_nir(run_dir: Path, export_root: Path = Path("export")) -> Path:
             "host_side": "latency encoder: pixel p spikes once at t = 1 − p (invert) or p, in time units; "
                          "p = 1 of the coded image does not spike; outputs decode as clip(t − latency, 0, 1)"}), path)
         return path
+    if m["kind"] in ("ttfs_classifier", "spiking_gan"):
+        return export_ttfs(task, config, Path(run_dir).name, provenance, export_root)
     graph = layers_to_nir(task.model.layer_specs(), TRAINING_DT, {
         "model": m["kind"], "run": Path(run_dir).name, "steps": m["steps"], "encoder": m["encoder"],
         "max_rate": m["max_rate"], "surrogate_slope": m["surrogate_slope"],
@@ -61,3 +63,25 @@ def export_nir(run_dir: Path, export_root: Path = Path("export")) -> Path:
         "host_side": "rate encoder (input spike trains are generated on the host and fed to 'input')"})
     write_graph(graph, path)
     return path
+
+
+def ttfs_networks(task: Task) -> dict[str, "TTFSNetwork"]:  # noqa: F821
+    """The single-spike IF networks of a TTFS run: {"model": classifier} or {"generator", "discriminator"}."""
+    if hasattr(task, "generator"):
+        return {"generator": task.generator, "discriminator": task.discriminator}
+    return {"model": task.model}
+
+
+def export_ttfs(task: Task, config: dict, run_name: str, provenance: dict, export_root: Path) -> Path:
+    """One NIR graph per single-spike IF network (IF nodes; refractory period and single-spike behaviour in
+    each node's metadata); returns the folder. The GAN's training loop and the TTFS coder stay on the host."""
+    steps = config["ttfs"]["steps"]
+    folder = export_root / run_name
+    for name, net in ttfs_networks(task).items():
+        write_graph(layers_to_nir(net.layer_specs(TRAINING_DT), TRAINING_DT, {
+            "model": config["model"]["kind"], "network": name, "run": run_name, "steps": steps,
+            "git_commit": provenance.get("git_commit", "unknown"),
+            "host_side": f"TTFS encoder: value p in [0, 1] spikes once at step floor({steps}·(1 − p)) (p = 0 never); "
+                         f"outputs decode as p = 1 − t/{steps}; the GAN's adversarial loop is not part of the graph"}),
+            folder / f"{name}.nir")
+    return folder

@@ -32,9 +32,9 @@ def load_checkpoint(path: Path, config: dict[str, Any]) -> dict[str, Any]:
         state = torch.load(path, map_location="cpu", weights_only=False)
     except Exception as exc:
         raise BioawareError(f"{path}: unreadable checkpoint ({type(exc).__name__}); delete it to start over") from None
-    expected, found = fingerprint(config), state.get("fingerprint", {})
-    defaults = fingerprint(Config().to_dict())  # keys added after the checkpoint was written count as their default
-    found = {**{k: v for k, v in defaults.items() if k not in found}, **found}
+    # keys added after the checkpoint (or the run's config.json) was written count as their default
+    defaults = fingerprint(Config().to_dict())
+    expected, found = {**defaults, **fingerprint(config)}, {**defaults, **state.get("fingerprint", {})}
     diff = sorted(k for k in expected.keys() | found.keys() if expected.get(k) != found.get(k))
     if diff:
         shown = ", ".join(f"{k}: checkpoint {found.get(k)!r} vs config {expected.get(k)!r}" for k in diff[:3])

@@ -65,7 +65,7 @@ class TTFSClassifierTask(Task):
     def __init__(self, m: ModelSection, tt: TTFSSection, t: TrainSection, phase: str = "snn"):
         self.phase, self.tt = phase, tt
         self.model = TTFSNetwork([784, m.hidden, 10], tt.thresholds, tt.init_high, tt.steps, tt.grad_norm,
-                                 names=["hidden", "output"])
+                                 names=["hidden", "classes"])
         self.optimizer = make_optimizer(self.model.parameters(), t.optimizer, t.lr, t.weight_decay)
 
     def encode(self, images: torch.Tensor) -> torch.Tensor:
