@@ -2,7 +2,7 @@
 Brian2 running the exported NIR graphs, on the same input spike times, at several simulation steps.
 
 Per layer: neurons whose spiking agrees, spikes at exactly the same time, and mean |Δt| after removing
-the known discretisation delay (a neuron of layer k fires k·(1 − sim_dt/dt) steps earlier in a finer
+the known discretisation delay (a neuron of layer k = 0, 1, … fires (k + 1)·(1 − sim_dt/dt) steps earlier in a finer
 simulation, see `bioaware.brian.ttfs`); then the task measure under Brian2: classifier accuracy,
 decision time and spikes, or the generator's sample quality and the discriminator's verdicts.
 Written to runs/<name>/compare/ (report.json, report.html, spike_times.png, samples.png for GANs).
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bioaware.brian.ttfs import simulate_ttfs
+from bioaware.brian.ttfs import simulate_ttfs, undelayed
 from bioaware.compare.figures import plt
 from bioaware.compare.page import html_page
 from bioaware.interchange.export import TRAINING_DT, export_nir, load_trained, ttfs_networks
@@ -28,31 +28,26 @@ from bioaware.train.rundir import RunDir, atomic_write_text
 
 
 def layer_agreement(reference: np.ndarray, brian: np.ndarray, steps: int, delay: float) -> dict:
-    """Spike times [N, size] (T = silent) of one layer: trained model vs Brian2 (shifted back by `delay` steps)."""
+    """Spike times [N, size] (T = silent) of one layer: trained model vs Brian2 with its `delay` (steps) undone."""
     a, b = reference < steps, brian < steps
     both = a & b
-    diff = np.abs(reference[both] - (brian[both] + delay))
+    diff = np.abs(reference[both] - brian[both])
     return {"spiking_reference": int(a.sum()), "spiking_brian2": int(b.sum()), "same_spiking": float((a == b).mean()),
             "same_time": float((diff < 1e-6).mean()) if diff.size else float("nan"),
             "mean_abs_dt_steps": float(diff.mean()) if diff.size else float("nan"),
             "delay_removed_steps": delay}
 
 
-def undelayed(times: dict[str, np.ndarray], names: list[str], steps: int, factor: float) -> dict[str, np.ndarray]:
-    """Brian2 spike times with layer k's delay (k + 1)·(1 − factor) added back (silent neurons stay at T)."""
-    return {name: np.where(times[name] < steps, times[name] + (k + 1) * (1 - factor), steps)
-            for k, name in enumerate(names)}
-
-
 def run_network(name: str, net, in_times: torch.Tensor, nir_path: Path, steps: int, factors, device: str):
-    """(reference times per layer, {factor: Brian2 times per layer}, {factor: agreement rows}) of one network."""
+    """(reference times per layer, {factor: Brian2 times per layer, delay undone}, {factor: agreement rows})."""
     with torch.no_grad():
         reference = dict(zip(net.names, (t.double().cpu().numpy() for t in net(in_times))))
     layers, _ = graph_to_layers(read_graph(nir_path), nir_path)
     brian, rows = {}, {}
     for factor in factors:
         info(f"Brian2: {name}, {len(in_times)} inputs, sim_dt = {factor} × dt")
-        brian[factor] = simulate_ttfs(layers, in_times.cpu().numpy(), steps, TRAINING_DT, factor * TRAINING_DT, device)
+        raw = simulate_ttfs(layers, in_times.cpu().numpy(), steps, TRAINING_DT, factor * TRAINING_DT, device)
+        brian[factor] = undelayed(raw, net.names, steps, factor)
         rows[factor] = {layer: layer_agreement(reference[layer], brian[factor][layer], steps, (k + 1) * (1 - factor))
                         for k, layer in enumerate(net.names)}  # delays: see `undelayed`
     return reference, brian, rows
@@ -82,9 +77,7 @@ def compare_ttfs(run_dir: Path, images: int = 100, factors: tuple[float, ...] = 
         verdict = lambda times: summarise(decide(in_times.cpu(), torch.from_numpy(times["hidden"]).float(),  # noqa: E731
                                                  torch.from_numpy(times["classes"]).float(), w_out, steps), y, steps)
         report["layers"] = {str(f): r for f, r in rows.items()}
-        # decisions on Brian2's times with the discretisation delay removed, so that ties break as in training
-        report["task"] = {"trained": verdict(reference),
-                          **{f"brian2 sim_dt={f}": verdict(undelayed(brian[f], task.model.names, steps, f)) for f in factors}}
+        report["task"] = {"trained": verdict(reference), **{f"brian2 sim_dt={f}": verdict(brian[f]) for f in factors}}
         scatter = {"hidden": (reference["hidden"], brian[factors[-1]]["hidden"]),
                    "classes": (reference["classes"], brian[factors[-1]]["classes"])}
     else:

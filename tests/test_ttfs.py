@@ -1,0 +1,85 @@
+"""TTFS code, single-spike IF neurons and S4NN's temporal backprop."""
+
+import numpy as np
+import pytest
+import torch
+
+from bioaware.models.functional.ttfs import if_spike_times, membrane_bins, ttfs_decode, ttfs_encode
+from bioaware.train.losses import ttfs_targets
+
+
+def test_encoder_decoder_are_inverse():
+    steps = 256
+    pixels = torch.arange(256, dtype=torch.float32) / 255.0
+    times = ttfs_encode(pixels, steps)
+    assert times[0] == steps and times[-1] == 0  # black never fires, white fires first
+    assert torch.equal(times, torch.floor(steps * (1 - torch.arange(256, dtype=torch.float64) / 255) + 1e-6).float())
+    every_time = torch.arange(steps + 1, dtype=torch.float32)
+    assert torch.equal(ttfs_encode(ttfs_decode(every_time, steps), steps), every_time)
+    assert torch.allclose(ttfs_decode(ttfs_encode(pixels, steps), steps), pixels, atol=1 / steps)
+
+
+def step_by_step(in_times: np.ndarray, weight: np.ndarray, threshold: float, steps: int) -> np.ndarray:
+    """Reference: IF neurons stepped in time with a refractory period as long as the window."""
+    batch, n_out = in_times.shape[0], weight.shape[0]
+    v, out, refractory = np.zeros((batch, n_out)), np.full((batch, n_out), float(steps)), np.zeros((batch, n_out), bool)
+    for s in range(steps):
+        v = np.where(refractory, 0.0, v + (in_times == s).astype(float) @ weight.T)
+        fire = (v >= threshold) & ~refractory
+        out[fire] = s + 1
+        refractory |= fire
+        v[fire] = 0.0
+    return np.minimum(out, steps)
+
+
+def test_single_spike_times_equal_a_step_by_step_simulation():
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(20, 60, generator=g) * (torch.rand(20, 60, generator=g) < 0.6)
+    weight = torch.rand(15, 60, generator=g) * 0.6 - 0.2
+    times = if_spike_times(ttfs_encode(x, 40), weight, 2.0, 40)
+    reference = step_by_step(ttfs_encode(x, 40).numpy(), weight.numpy(), 2.0, 40)
+    assert np.array_equal(times.numpy(), reference)
+    assert 0 < (times < 40).float().mean() < 1  # some fire (once), some never: both cases covered
+    # the membrane keeps rising after the spike, yet the neuron is not counted twice: one time per neuron
+    v = membrane_bins(ttfs_encode(x, 40), weight, 40)
+    assert ((v >= 2.0).sum(1) > 1).any()
+
+
+def test_gradient_signs_on_a_two_input_neuron():
+    """t_j = T − Σ w·[t_i < t_j]: a larger weight of an earlier input makes the spike earlier, a later
+    input spike makes it later; an input arriving after the spike gets no gradient."""
+    in_times = torch.tensor([[2.0, 5.0]], requires_grad=True)
+    weight = torch.tensor([[1.0, 1.0]], requires_grad=True)
+    t = if_spike_times(in_times, weight, threshold=2.0, steps=10)
+    assert t.item() == 6.0  # crosses in step 5 (both inputs in), fires at 6
+    t.sum().backward()
+    assert (weight.grad < 0).all() and (in_times.grad > 0).all()
+
+    in_times = torch.tensor([[2.0, 8.0]], requires_grad=True)
+    weight = torch.tensor([[3.0, 1.0]], requires_grad=True)
+    t = if_spike_times(in_times, weight, threshold=2.0, steps=10)
+    assert t.item() == 3.0
+    t.sum().backward()
+    assert weight.grad[0, 0] < 0 and weight.grad[0, 1] == 0 and in_times.grad[0, 1] == 0
+
+
+@pytest.mark.parametrize("norm", ["l1", "l2"])
+def test_errors_are_normalised_per_sample(norm):
+    in_times = torch.tensor([[0.0, 1.0], [0.0, 1.0]])
+    weight = torch.ones(3, 2, requires_grad=True)
+    t = if_spike_times(in_times, weight, 1.0, 8, norm=norm)
+    (t * torch.tensor([[1.0], [100.0]])).sum().backward()  # sample 2's loss is 100× larger …
+    w_small = weight.grad.clone()
+    weight.grad = None
+    t = if_spike_times(in_times, weight, 1.0, 8, norm=norm)
+    (t * torch.tensor([[1.0], [1.0]])).sum().backward()  # … and yet the update is the same
+    assert torch.allclose(w_small, weight.grad)
+
+
+def test_aggressive_and_relative_targets():
+    times = torch.tensor([[30.0, 20.0, 256.0], [256.0, 256.0, 256.0]])
+    desired = torch.tensor([0, 2])
+    aggressive = ttfs_targets(times, desired, 256, 3.0)
+    assert aggressive.tolist() == [[17.0, 256.0, 256.0], [256.0, 256.0, 0.0]]
+    relative = ttfs_targets(times, desired, 256, 3.0, "relative")
+    assert relative.tolist() == [[20.0, 23.0, 256.0], [256.0, 256.0, 253.0]]

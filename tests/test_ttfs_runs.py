@@ -1,0 +1,106 @@
+"""TTFS classifier and Spiking-GAN end to end on a few hundred real MNIST images: train → metrics →
+NIR export → Brian2 comparison; the shared sample-quality measures; config errors."""
+
+import json
+
+import nir
+import pytest
+import torch
+
+from conftest import _train_small
+
+TTFS = {"ttfs": {"steps": 64, "target": "relative", "grad_norm": "l2"}}
+
+
+@pytest.fixture(scope="module")
+def classifier_run(tmp_path_factory, mnist_data):
+    return _train_small(tmp_path_factory.mktemp("runs") / "ttfs_cls", mnist_data, {"kind": "ttfs_classifier", "hidden": 100},
+                        1500, 100, {"ttfs": {"target": "relative", "grad_norm": "l2"},
+                                    "train": {"batch_size": 1, "optimizer": "sgd", "lr": 0.2, "checkpoint_every": 500}})
+
+
+@pytest.fixture(scope="module")
+def gan_run(tmp_path_factory, mnist_data):
+    return _train_small(tmp_path_factory.mktemp("runs") / "gan", mnist_data, {"kind": "spiking_gan", "hidden": 30},
+                        600, 200, {"ttfs": {**TTFS["ttfs"], "digit": 1, "noise_size": 20},
+                                   "train": {"batch_size": 16, "optimizer": "sgd", "lr": 0.05},
+                                   "baselines": {"ann_gan": True, "adam_lr": 2e-3}})
+
+
+def test_classifier_learns_and_reports_decisions(classifier_run):
+    r = json.loads((classifier_run / "results.json").read_text())["results"]["snn"]
+    assert r["accuracy"] > 0.3  # chance is 0.1; 1,500 images, one epoch
+    assert 0 < r["decision_time"] < 256 and 0 < r["spikes_to_decision"] <= r["spikes"] <= 110
+    assert set(r["per_digit"]) == {str(d) for d in range(10)}
+    assert (classifier_run / "figures" / "per_digit_snn.png").stat().st_size > 0
+    assert (classifier_run / "figures" / "hidden_filters_snn.png").stat().st_size > 0
+
+
+def test_classifier_exports_and_agrees_with_brian2(classifier_run, tmp_path):
+    from bioaware.compare.ttfs_report import compare_ttfs
+    from bioaware.interchange.export import export_nir
+
+    folder = export_nir(classifier_run, tmp_path)
+    graph = nir.read(folder / "model.nir")
+    assert isinstance(graph.nodes["hidden"], nir.IF) and graph.nodes["classes"].metadata["single_spike"]
+    assert graph.nodes["hidden"].metadata["refractory_period"] > 256 * graph.metadata["dt"]
+    report = compare_ttfs(classifier_run, images=12, factors=(1.0, 0.1))
+    for rows in report["layers"].values():
+        for layer in ("hidden", "classes"):
+            assert rows[layer]["same_spiking"] == 1.0 and rows[layer]["same_time"] == 1.0
+    assert report["task"]["brian2 sim_dt=1.0"]["accuracy"] == report["task"]["trained"]["accuracy"]
+    assert (classifier_run / "compare" / "report.html").is_file()
+
+
+def test_gans_train_and_are_judged(gan_run):
+    r = json.loads((gan_run / "results.json").read_text())["results"]
+    assert set(r) == {"snn", "ann_gan"}
+    for phase in r.values():
+        assert 0.0 <= phase["recognised"] <= 1.0 and phase["frechet"] >= 0.0 and phase["digit"] == 1
+        assert sum(phase["digit_histogram"]) == phase["n_samples"] == 5000
+    assert (gan_run / "quality_classifier.pt").is_file()  # trained once, cached in the run dir
+    assert (gan_run / "figures" / "samples_snn.png").is_file() and (gan_run / "figures" / "samples_ann_gan.png").is_file()
+    rows = [json.loads(line) for line in (gan_run / "metrics.jsonl").read_text().splitlines()]
+    assert any("d_loss" in row and "g_loss" in row for row in rows)
+
+
+def test_gan_generator_and_discriminator_run_in_brian2(gan_run):
+    from bioaware.compare.ttfs_report import compare_ttfs
+
+    report = compare_ttfs(gan_run, images=8, factors=(1.0,))
+    for layer, row in report["layers"]["1.0"].items():
+        assert row["same_spiking"] == 1.0, layer
+    assert report["task"]["brian2 sim_dt=1.0"]["frechet"] == pytest.approx(report["task"]["trained"]["frechet"])
+    assert report["discriminator_on_real"]["brian2 sim_dt=1.0"] == report["discriminator_on_real"]["trained"]
+
+
+def test_sample_quality_measures(mnist_data):
+    from bioaware.evaluation.digit_classifier import train_digit_classifier
+    from bioaware.evaluation.sample_quality import frechet_distance, sample_quality
+
+    judge = train_digit_classifier(mnist_data.train_x[:4000], mnist_data.train_y[:4000], epochs=3)
+    real = mnist_data.test_x[:400]
+    same = sample_quality(judge, real, real)
+    assert same["frechet"] == pytest.approx(0.0, abs=1e-3)
+    noise = sample_quality(judge, torch.rand(400, 784), real)
+    assert noise["frechet"] > 10 * max(same["frechet"], 1.0)
+    sevens = mnist_data.test_x[mnist_data.test_y == 7][:100]
+    as_seven, as_three = (sample_quality(judge, sevens, real, digit=d)["recognised"] for d in (7, 3))
+    assert as_seven > 0.5 and as_three < 0.05
+    rng = torch.Generator().manual_seed(0)
+    a, b = torch.randn(500, 4, generator=rng).double().numpy(), torch.randn(500, 4, generator=rng).double().numpy()
+    assert frechet_distance(a, b + 3.0) == pytest.approx(frechet_distance(a, b) + 4 * 9.0, rel=0.05)
+
+
+@pytest.mark.parametrize("body, message", [
+    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nthresholds = [100.0]', "ttfs.thresholds must be two positive numbers"),
+    ('[model]\nkind = "spiking_gan"\n[ttfs]\ndigit = 12', "ttfs.digit must be a digit"),
+    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\ngrad_norm = "l3"', "ttfs.grad_norm"),
+    ('[model]\nkind = "roy_ae"\n[baselines]\nann_gan = true', "baselines.ann_gan"),
+])
+def test_ttfs_config_errors(write_toml, body, message):
+    from bioaware.config import load_config
+    from bioaware.errors import BioawareError
+
+    with pytest.raises(BioawareError, match=message):
+        load_config(write_toml(body))
