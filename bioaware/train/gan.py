@@ -2,8 +2,9 @@
 
 Spiking-GAN: generator noise-H-784 and discriminator 784-H-2 of single-spike IF neurons on
 time-to-first-spike codes. The discriminator's neuron 0 says "real", neuron 1 "fake"; whichever
-fires first decides. Least-squares temporal loss with dynamic targets: the desired neuron should
-fire at the winner's time, the other not at all (T); the generator's step flips the desired neuron
+fires first decides. Least-squares temporal loss with dynamic targets (`ttfs.target`, `ttfs.margin`;
+the paper's: aggressive with margin 0, i.e. the desired neuron should fire at the winner's time, the
+other not at all (T)); the generator's step flips the desired neuron
 on its own samples and backpropagates through the discriminator's spike times into its own.
 Alternating updates, one discriminator step then one generator step per batch; L2 regularisation
 is the optimiser's weight decay. Generated spike times decode to pixels as 1 − t/T.
@@ -98,7 +99,7 @@ class SpikingGANTask(GANTask):
     def _loss(self, fake_or_real_times: torch.Tensor, desired: int) -> torch.Tensor:
         out = self.discriminator(fake_or_real_times)[-1]
         want = torch.full((len(out),), desired, dtype=torch.long, device=out.device)
-        return ttfs_loss(out, ttfs_targets(out, want, self.tt.steps, 0.0, "aggressive"), self.tt.steps)
+        return ttfs_loss(out, ttfs_targets(out, want, self.tt.steps, self.tt.margin, self.tt.target), self.tt.steps)
 
     def train_batch(self, images, generator):
         real = ttfs_encode(images, self.tt.steps).to(self.device)
