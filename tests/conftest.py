@@ -26,17 +26,23 @@ def write_toml(tmp_path):
     return write
 
 
-def _train_small(directory, mnist_data, model: dict, n_train: int, n_test: int, extra: dict | None = None):
-    """Train one epoch of `model` (a [model] table, plus `extra` sections) on the first real MNIST images;
-    returns the run directory."""
+def _train_small(directory, mnist_data, model: dict, n_train: int, n_test: int, extra: dict | None = None,
+                 shuffle: bool = False):
+    """Train one epoch of `model` (a [model] table, plus `extra` sections) on the first real MNIST images
+    (with `shuffle`, on a fixed random draw: the embedded subset is sorted by digit); returns the run directory."""
+    import torch
+
     from bioaware.config import config_from_dict
     from bioaware.data.datasets import ImageData
     from bioaware.train.pipeline import run_training
 
     cfg = config_from_dict({"run": {"name": directory.name}, "data": {"dataset": "mnist_5k"}, "model": model,
                             "train": {"batch_size": 50, "lr": 5e-3}, **(extra or {})})
-    data = ImageData(mnist_data.train_x[:n_train], mnist_data.train_y[:n_train], mnist_data.test_x[:n_test],
-                     mnist_data.test_y[:n_test], source="test subset")
+    pick = lambda n, total: torch.randperm(total, generator=torch.Generator().manual_seed(0))[:n] \
+        if shuffle else torch.arange(n)  # noqa: E731
+    train, test = pick(n_train, len(mnist_data.train_x)), pick(n_test, len(mnist_data.test_x))
+    data = ImageData(mnist_data.train_x[train], mnist_data.train_y[train], mnist_data.test_x[test],
+                     mnist_data.test_y[test], source="test subset")
     run_training(cfg, directory, data=data)
     return directory
 

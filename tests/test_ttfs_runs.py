@@ -16,7 +16,8 @@ TTFS = {"ttfs": {"steps": 64, "target": "relative", "grad_norm": "l2"}}
 def classifier_run(tmp_path_factory, mnist_data):
     return _train_small(tmp_path_factory.mktemp("runs") / "ttfs_cls", mnist_data, {"kind": "ttfs_classifier", "hidden": 100},
                         1500, 100, {"ttfs": {"target": "relative", "grad_norm": "l2"},
-                                    "train": {"batch_size": 1, "optimizer": "sgd", "lr": 0.2, "checkpoint_every": 500}})
+                                    "train": {"batch_size": 1, "optimizer": "sgd", "lr": 0.2, "checkpoint_every": 500}},
+                        shuffle=True)
 
 
 @pytest.fixture(scope="module")

@@ -27,12 +27,11 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     from scipy import linalg
 
     mu_a, mu_b = a.mean(0), b.mean(0)
-    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
-    root, _ = linalg.sqrtm(cov_a @ cov_b, disp=False)
-    if not np.isfinite(root).all():  # near-singular product: regularise both covariances slightly
-        eps = 1e-6 * np.eye(len(cov_a))
-        root, _ = linalg.sqrtm((cov_a + eps) @ (cov_b + eps), disp=False)
-    return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a + cov_b - 2.0 * root.real))
+    # ReLU features can be constant (zero) over a whole set: a tiny ridge keeps the product's root defined
+    ridge = 1e-6 * np.eye(a.shape[1])
+    cov_a, cov_b = np.cov(a, rowvar=False) + ridge, np.cov(b, rowvar=False) + ridge
+    root = linalg.sqrtm(cov_a @ cov_b)
+    return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a + cov_b - 2.0 * np.real(root)))
 
 
 def sample_quality(model: DigitClassifier, samples: torch.Tensor, real: torch.Tensor, digit: int = -1) -> dict:
