@@ -83,3 +83,20 @@ def test_aggressive_and_relative_targets():
     assert aggressive.tolist() == [[17.0, 256.0, 256.0], [256.0, 256.0, 0.0]]
     relative = ttfs_targets(times, desired, 256, 3.0, "relative")
     assert relative.tolist() == [[20.0, 23.0, 256.0], [256.0, 256.0, 253.0]]
+
+
+def test_dead_hidden_neurons_are_redrawn(mnist_data):
+    from bioaware.config import ModelSection, TrainSection, TTFSSection
+    from bioaware.train.ttfs_classifier import TTFSClassifierTask
+
+    task = TTFSClassifierTask(ModelSection(hidden=6), TTFSSection(reset_dead_every=2), TrainSection(optimizer="sgd"))
+    with torch.no_grad():
+        task.model.weights[0][:3] = 0.0  # neurons 0–2 can never fire
+    g = torch.Generator().manual_seed(0)
+    x, y = mnist_data.train_x[:8], mnist_data.train_y[:8]
+    task.train_batch(x, g, y)
+    assert (task.model.weights[0][:3] == 0).all()  # not yet: the check comes every 2 batches
+    task.train_batch(x, g, y)
+    assert (task.model.weights[0][:3] != 0).any(dim=1).all()  # each dead neuron has fresh input weights
+    state = task.state_dict()
+    assert state["batches"] == 2 and state["seen"] == 0

@@ -58,7 +58,7 @@ def summarise(d: Decisions, labels: torch.Tensor, steps: int) -> dict:
 
 
 class TTFSClassifierTask(Task):
-    """784-H-10 single-spike IF classifier on TTFS-coded images (S4NN), aggressive TTFS targets."""
+    """784-H-10 single-spike IF classifier on TTFS-coded images (S4NN), targets by `ttfs.target`."""
 
     supervised = True
 
@@ -67,14 +67,41 @@ class TTFSClassifierTask(Task):
         self.model = TTFSNetwork([784, m.hidden, 10], tt.thresholds, tt.init_high, tt.steps, tt.grad_norm,
                                  names=["hidden", "classes"])
         self.optimizer = make_optimizer(self.model.parameters(), t.optimizer, t.lr, t.weight_decay)
+        self.fired = torch.zeros(m.hidden)  # hidden neurons' spike counts since the last dead-neuron check
+        self.seen, self.batches = 0, 0
 
     def encode(self, images: torch.Tensor) -> torch.Tensor:
         return ttfs_encode(images, self.tt.steps).to(self.device)
 
     def train_batch(self, images, generator, labels):
-        output = self.model(self.encode(images))[-1]
+        hidden, output = self.model(self.encode(images))
         targets = ttfs_targets(output, labels.to(self.device), self.tt.steps, self.tt.margin, self.tt.target)
-        return self._update(ttfs_loss(output, targets, self.tt.steps))
+        loss = self._update(ttfs_loss(output, targets, self.tt.steps))
+        if self.tt.reset_dead_every:
+            self._reset_dead(hidden, generator)
+        return loss
+
+    @torch.no_grad()
+    def _reset_dead(self, hidden: torch.Tensor, generator: torch.Generator) -> None:
+        """S4NN's remedy for hidden neurons that stopped firing: after every `reset_dead_every` batches, the
+        input weights of those that fired for fewer than 0.1 % of these batches' images are drawn afresh."""
+        self.fired += (hidden < self.tt.steps).sum(0).cpu()
+        self.seen, self.batches = self.seen + len(hidden), self.batches + 1
+        if self.batches % self.tt.reset_dead_every:
+            return
+        dead = self.fired < 1e-3 * self.seen
+        w = self.model.weights[0]
+        fresh = torch.rand(int(dead.sum()), w.shape[1], generator=generator) * self.tt.init_high[0]
+        w[dead.to(w.device)] = fresh.to(w.device, w.dtype)
+        self.fired.zero_()
+        self.seen = 0
+
+    def state_dict(self) -> dict:
+        return {**super().state_dict(), "fired": self.fired, "seen": self.seen, "batches": self.batches}
+
+    def load_state_dict(self, state: dict) -> None:
+        super().load_state_dict(state)
+        self.fired, self.seen, self.batches = state.get("fired", self.fired), state.get("seen", 0), state.get("batches", 0)
 
     @torch.no_grad()
     def decisions(self, images: torch.Tensor, batch_size: int = 500) -> tuple[Decisions, torch.Tensor]:
