@@ -43,12 +43,3 @@ class TTFSNetwork(nn.Module):
         return [DenseSpikingLayer(name, w.detach().double().cpu().numpy(), 0.0, th, dict(meta))
                 for name, w, th in zip(self.names, self.weights, self.thresholds)]
 
-    def load_layer_specs(self, layers: list[DenseSpikingLayer]) -> "TTFSNetwork":
-        """Copy weights and thresholds from specs (e.g. read back from NIR) of the same shapes."""
-        if [tuple(layer.weight.shape) for layer in layers] != [tuple(w.shape) for w in self.weights]:
-            raise ValueError("layer shapes differ from this network's")
-        with torch.no_grad():
-            for w, layer in zip(self.weights, layers):
-                w.copy_(torch.from_numpy(layer.weight))
-        self.thresholds = [float(layer.v_th) for layer in layers]
-        return self
