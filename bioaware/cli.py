@@ -73,11 +73,11 @@ def cmd_demo(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from bioaware.data.datasets import load_images
-    from bioaware.train.pipeline import build_tasks, open_run, restore, test_metrics
+    from bioaware.train.pipeline import build_tasks, open_run, restore
 
     run, cfg, config = open_run(Path(args.run))
     data = load_images(cfg.data)
-    results = {task.phase: test_metrics(restore(task, run, config), data, cfg.train.batch_size, cfg.run.seed, run)
+    results = {task.phase: restore(task, run, config).test_metrics(data, cfg.train.batch_size, cfg.run.seed, run)
                for task, _ in build_tasks(cfg)}
     _print_results(results, run.path)
     return 0

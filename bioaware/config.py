@@ -76,7 +76,7 @@ class TTFSSection:
     margin: float = 3.0  # aggressive TTFS: the desired neuron's target is (earliest output − margin); 0 if none fired
     target: str = "aggressive"  # aggressive (Spiking-GAN) | relative (S4NN: no error for outputs already ≥ margin behind)
     grad_norm: str = "l1"  # per-sample normalisation of each layer's error: l1 | l2 | none
-    reset_dead_every: int = 0  # ttfs_classifier: every N batches, re-draw hidden neurons that fired for none of them (S4NN; 0: off)
+    reset_dead_every: int = 0  # ttfs_classifier: every N batches, re-draw hidden neurons that fired for < 0.1 % of their images (S4NN; 0: off)
     digit: int = -1  # spiking_gan: train on this digit only (-1: all digits)
     noise_size: int = 100  # spiking_gan: generator inputs (TTFS-coded discrete uniform noise)
     generator_lr: float = 0.0  # spiking_gan: generator learning rate (0: train.lr)

@@ -43,12 +43,16 @@ class BrianRun:
     run_seconds: float  # the simulation itself, without code generation and compilation
     traces: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # name → (t in s, v [k, t])
 
+    def placed(self, name: str, dt: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Spikes of a layer as (image, neuron, time in training steps of `dt` s from its window's start)."""
+        copy, neuron, t = self.spikes[name]
+        window, offset = np.divmod(t / dt + 1e-6, self.window_steps)
+        return window.astype(int) * self.copies + copy, neuron, offset
+
     def counts(self, name: str, steps: int, dt: float) -> np.ndarray:
         """Spikes binned to the training steps (of `dt` s) of each image: array [steps, images, neurons]."""
-        copy, neuron, t = self.spikes[name]
-        absolute = np.floor(t / dt + 1e-6).astype(int)
-        window, step = np.divmod(absolute, self.window_steps)
-        image = window * self.copies + copy
+        image, neuron, offset = self.placed(name, dt)
+        step = np.floor(offset).astype(int)
         keep = (step < steps) & (image < self.images)
         out = np.zeros((steps, self.images, self.sizes[name]))
         np.add.at(out, (step[keep], image[keep], neuron[keep]), 1.0)

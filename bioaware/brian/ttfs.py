@@ -34,9 +34,7 @@ def simulate_ttfs(layers: list[DenseSpikingLayer], in_times: np.ndarray, steps: 
                    max_copies=max_copies)
     out = {}
     for layer in layers:
-        copy, neuron, t = run.spikes[layer.name]
-        window, offset = np.divmod(t / dt + 1e-6, run.window_steps)
-        image = window.astype(int) * run.copies + copy
+        image, neuron, offset = run.placed(layer.name, dt)
         first = np.full((run.images, layer.size), float(steps))
         keep = (offset < steps) & (image < run.images)
         np.minimum.at(first, (image[keep], neuron[keep]), np.round(offset[keep] - 1e-6, 6))

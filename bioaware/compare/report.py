@@ -18,7 +18,7 @@ import torch
 
 from bioaware.brian.network import simulate
 from bioaware.compare.figures import membrane_overlay, raster_overlay
-from bioaware.compare.page import html_page
+from bioaware.compare.page import html_page, html_table
 from bioaware.compare.spike_metrics import count_correlation, matched_fraction, van_rossum_distance
 from bioaware.interchange.export import TRAINING_DT, trained_test_spikes
 from bioaware.log import info
@@ -93,23 +93,23 @@ def layer_agreement(reference: np.ndarray, other: np.ndarray, label: str) -> dic
 
 
 def _html(report: dict) -> str:
-    head = ("<tr><th>simulation</th><th>dt (ms)</th><th>layer</th><th>spikes trained / Brian2</th>"
-            "<th>count corr.</th><th>matched ±1 step</th><th>van Rossum</th><th>MSE (Δ)</th></tr>")
-    body = []
+    header = ["simulation", "dt (ms)", "layer", "spikes trained / Brian2", "count corr.", "matched ±1 step",
+              "van Rossum", "MSE (Δ)"]
+    rows = []
     for row in report["brian2"]:
         for layer in ("hidden", "reconstruction"):
             r = row[layer]
-            body.append(f"<tr><td>{html.escape(row['simulation'])}</td><td>{row['dt_ms']:g}</td><td>{layer}</td>"
-                        f"<td>{r['spikes_trained']} / {r['spikes_brian2']}</td><td>{r['count_correlation']:.4f}</td>"
-                        f"<td>{r['matched_within_1_step']:.4f}</td><td>{r['van_rossum']:.4f}</td>"
-                        f"<td>{row['mse']:.4f} ({row['mse_delta']:+.4f})</td></tr>")
+            rows.append([html.escape(row["simulation"]), f"{row['dt_ms']:g}", layer,
+                         f"{r['spikes_trained']} / {r['spikes_brian2']}", f"{r['count_correlation']:.4f}",
+                         f"{r['matched_within_1_step']:.4f}", f"{r['van_rossum']:.4f}",
+                         f"{row['mse']:.4f} ({row['mse_delta']:+.4f})"])
     return html_page(f"bioaware compare: {report['run']}",
                      f"<h1>{html.escape(report['run'])}: trained model vs Brian2</h1>"
                      f"<p>{report['images']} test images, {report['steps']} steps of {report['training_dt_ms']:g} ms, "
                      f"Brian2 device {report['device']}. Trained (discrete-time) model MSE {report['trained_model_mse']:.4f}. "
                      "'matched' runs Brian2 at the training step with the training update order and must agree exactly; "
                      "'exact' runs use Brian2's standard schedule (one simulation step of transmission per layer).</p>"
-                     f"<table>{head}{''.join(body)}</table>"
+                     f"{html_table(header, rows)}"
                      "<h2>Reconstructions</h2><img src='images.png'><h2>Output raster, first image</h2>"
                      "<img src='raster_output.png'><h2>Output membrane (before reset), first image</h2>"
                      "<img src='membrane_output.png'><p>Neuromorphic targets (<code>bioaware deploy</code>): "

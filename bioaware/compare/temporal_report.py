@@ -17,7 +17,7 @@ import torch
 
 from bioaware.brian.temporal import simulate_alpha
 from bioaware.compare.figures import plt
-from bioaware.compare.page import html_page
+from bioaware.compare.page import html_page, html_table
 from bioaware.data.encoders import add_noise, latency_decode
 from bioaware.interchange.export import TIME_UNIT, load_trained
 from bioaware.log import info
@@ -113,19 +113,19 @@ def _membrane(hidden_times, layer, watched, trace, output_times, path: Path) -> 
 
 
 def _html(report: dict) -> str:
-    head = ("<tr><th>dt (units)</th><th>layer</th><th>spiking trained / Brian2</th><th>same spiking</th>"
-            "<th>mean |Δt|</th><th>within 1 step</th><th>pixel MSE</th></tr>")
-    body = []
+    header = ["dt (units)", "layer", "spiking trained / Brian2", "same spiking", "mean |Δt|", "within 1 step",
+              "pixel MSE"]
+    rows = []
     for row in report["brian2"]:
         for layer in ("hidden", "reconstruction"):
             r = row[layer]
-            body.append(f"<tr><td>{row['sim_dt_units']:g}</td><td>{layer}</td><td>{r['spiking_reference']} / "
-                        f"{r['spiking_brian2']}</td><td>{r['same_spiking']:.4f}</td><td>{r['mean_abs_dt']:.5f}</td>"
-                        f"<td>{r['within_1_step']:.4f}</td><td>{row['pixel_mse']:.4f}</td></tr>")
+            rows.append([f"{row['sim_dt_units']:g}", layer, f"{r['spiking_reference']} / {r['spiking_brian2']}",
+                         f"{r['same_spiking']:.4f}", f"{r['mean_abs_dt']:.5f}", f"{r['within_1_step']:.4f}",
+                         f"{row['pixel_mse']:.4f}"])
     return html_page(f"bioaware compare: {report['run']}",
                      f"<h1>{html.escape(report['run'])}: closed-form spike times vs Brian2</h1>"
                      f"<p>{report['images']} test images; one time unit = {report['time_unit_ms']:g} ms; spikes after "
                      f"{report['horizon_units']:g} units count as none. Trained (closed form) pixel MSE "
-                     f"{report['trained_pixel_mse']:.4f}.</p><table>{head}{''.join(body)}</table>"
+                     f"{report['trained_pixel_mse']:.4f}.</p>{html_table(header, rows)}"
                      "<h2>Spike times</h2><img src='spike_times.png'><h2>Reconstructions</h2><img src='images.png'>"
                      "<h2>Output membrane, first image</h2><img src='membrane_output.png'>")

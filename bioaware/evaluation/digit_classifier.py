@@ -54,8 +54,13 @@ def train_digit_classifier(train_x: torch.Tensor, train_y: torch.Tensor, epochs:
 
 
 @torch.no_grad()
+def batched(fn, x: torch.Tensor, size: int = 1000) -> torch.Tensor:
+    """fn applied to `x` in chunks of `size` rows, concatenated."""
+    return torch.cat([fn(x[k:k + size]) for k in range(0, len(x), size)])
+
+
 def accuracy(model: DigitClassifier, x: torch.Tensor, y: torch.Tensor) -> float:
-    return float(torch.cat([model(x[k:k + 1000]).argmax(1) for k in range(0, len(x), 1000)]).eq(y).float().mean())
+    return float(batched(lambda chunk: model(chunk).argmax(1), x).eq(y).float().mean())
 
 
 def cached_digit_classifier(run_path: Path, data, seed: int = 0) -> tuple[DigitClassifier, float]:

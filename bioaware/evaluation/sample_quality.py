@@ -6,19 +6,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from bioaware.evaluation.digit_classifier import DigitClassifier
+from bioaware.evaluation.digit_classifier import DigitClassifier, batched
 
 
-@torch.no_grad()
-def _batched(fn, x: torch.Tensor, size: int = 1000) -> torch.Tensor:
-    return torch.cat([fn(x[k:k + size]) for k in range(0, len(x), size)])
-
-
-def recognised_fraction(model: DigitClassifier, samples: torch.Tensor, digit: int = -1,
-                        confidence: float = 0.9) -> float:
-    """Fraction of samples [N, 784] the classifier assigns to `digit` with probability ≥ `confidence`
-    (digit −1: to any one digit with that confidence)."""
-    p = _batched(lambda x: model(x).softmax(1), samples)
+def recognised_fraction(probabilities: torch.Tensor, digit: int = -1, confidence: float = 0.9) -> float:
+    """Fraction of samples whose class probabilities [N, 10] give `digit` at least `confidence`
+    (digit −1: any one digit)."""
+    p = probabilities
     return float((p.max(1).values if digit < 0 else p[:, digit]).ge(confidence).float().mean())
 
 
@@ -36,8 +30,9 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
 
 def sample_quality(model: DigitClassifier, samples: torch.Tensor, real: torch.Tensor, digit: int = -1) -> dict:
     """{recognised (≥ 0.9 confidence for `digit`), Fréchet distance to `real`, digit histogram of the samples}."""
-    feats = lambda x: _batched(model.features, x).double().numpy()  # noqa: E731
-    predicted = _batched(lambda x: model(x).argmax(1), samples)
-    return {"recognised": recognised_fraction(model, samples, digit), "frechet": frechet_distance(feats(samples), feats(real)),
+    features = batched(model.features, samples)  # one pass: the verdicts are the head on these features
+    p = batched(lambda f: model.head(f).softmax(1), features)
+    return {"recognised": recognised_fraction(p, digit),
+            "frechet": frechet_distance(features.double().numpy(), batched(model.features, real).double().numpy()),
             "n_samples": len(samples), "n_real": len(real),
-            "digit_histogram": torch.bincount(predicted, minlength=10).tolist()}
+            "digit_histogram": torch.bincount(p.argmax(1), minlength=10).tolist()}

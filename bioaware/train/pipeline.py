@@ -11,8 +11,8 @@ from bioaware.config import Config, TrainSection, config_from_dict
 from bioaware.errors import BioawareError
 from bioaware.train.checkpoint import load_checkpoint
 from bioaware.data.datasets import ImageData, load_images
-from bioaware.train.figures import loss_curves, reconstruction_grid
-from bioaware.train.loop import evaluate, fit, total_batches
+from bioaware.train.figures import loss_curves
+from bioaware.train.loop import fit, total_batches
 from bioaware.train.rundir import RunDir
 from bioaware.train.tasks import AnnAutoencoderTask, SpikingAutoencoderTask, Task, TemporalAutoencoderTask
 
@@ -68,27 +68,17 @@ def run_training(cfg: Config, run_dir: Path, fresh: bool = False, max_batches: i
     run.record_start(config, {"data_source": data.source, "n_train": len(data.train_x), "n_test": len(data.test_x)})
     results: dict[str, dict] = {}
     for task, train_cfg in build_tasks(cfg):
-        train_x, train_y = task.training_set(data) if hasattr(task, "training_set") else (data.train_x, data.train_y)
+        train_x, train_y = task.training_set(data)
         reached = fit(task, train_x, train_cfg, cfg.run.seed, run, config, max_batches, train_y)
         if reached < total_batches(len(train_x), train_cfg):
             continue
-        results[task.phase] = test_metrics(task, data, cfg.train.batch_size, cfg.run.seed, run)
+        results[task.phase] = task.test_metrics(data, cfg.train.batch_size, cfg.run.seed, run)
         run.log({"phase": task.phase, "kind": "test", **results[task.phase]})
-        if hasattr(task, "figures"):
-            task.figures(data, cfg.run.seed, run, results[task.phase])
-        else:
-            _figure(task, data, cfg.run.seed, run)
+        task.figures(data, cfg.run.seed, run, results[task.phase])
     loss_curves(run.metrics(), run.figures / "loss.png")
     if results:
         run.write_json("results.json", {"results": results, **({"paper": PAPER_MSE} if cfg.model.kind in ("roy_ae", "conv_if_ae", "ann_ae") else {})})
     return results
-
-
-def test_metrics(task: Task, data: ImageData, batch_size: int, seed: int, run: RunDir) -> dict:
-    """The task's own test metrics where it has them (classifiers, GANs), else reconstruction metrics."""
-    if hasattr(task, "test_metrics"):
-        return task.test_metrics(data, batch_size, seed, run)
-    return evaluate(task, data.test_x, batch_size, seed)
 
 
 def open_run(run_dir: Path) -> tuple[RunDir, Config, dict]:
@@ -111,16 +101,3 @@ def restore(task: Task, run: RunDir, config: dict) -> Task:
     task.load_state_dict(load_checkpoint(ckpt, config)["task"])
     return task
 
-
-def _figure(task: Task, data: ImageData, seed: int, run: RunDir, n: int = 10) -> None:
-    images = data.test_x[:n]
-    rec = task.reconstruct(images, torch.Generator().manual_seed(seed + 2))
-    rows = {"image": images.numpy()}
-    if rec.inputs is not None:
-        rows["noisy input"] = rec.inputs.numpy()
-    if rec.in_counts is not None:
-        rows["input Σt"] = rec.in_counts.numpy()
-        rows["output Σt"] = rec.output.numpy()
-    else:
-        rows["output"] = rec.output.numpy()
-    reconstruction_grid(rows, run.figures / f"reconstruction_{task.phase}.png", title=f"{run.path.name}: {task.phase}")

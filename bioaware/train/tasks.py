@@ -73,6 +73,33 @@ class Task:
     def reconstruct(self, images: torch.Tensor, generator: torch.Generator) -> Reconstruction:
         raise NotImplementedError
 
+    def training_set(self, data) -> tuple[torch.Tensor, torch.Tensor]:
+        """The (images, labels) this task trains on: all of `data`'s training set unless a task narrows it."""
+        return data.train_x, data.train_y
+
+    def test_metrics(self, data, batch_size: int, seed: int, run) -> dict:
+        """Test-set metrics; autoencoders: the reconstruction metrics of `bioaware.train.loop.evaluate`."""
+        from bioaware.train.loop import evaluate
+
+        return evaluate(self, data.test_x, batch_size, seed)
+
+    @torch.no_grad()
+    def figures(self, data, seed: int, run, results: dict, n: int = 10) -> None:
+        """Autoencoders: a grid of the first `n` test images, the inputs when noisy, and the reconstructions."""
+        from bioaware.train.figures import reconstruction_grid
+
+        images = data.test_x[:n]
+        rec = self.reconstruct(images, torch.Generator().manual_seed(seed + 2))
+        rows = {"image": images.numpy()}
+        if rec.inputs is not None:
+            rows["noisy input"] = rec.inputs.numpy()
+        if rec.in_counts is not None:
+            rows["input Σt"] = rec.in_counts.numpy()
+            rows["output Σt"] = rec.output.numpy()
+        else:
+            rows["output"] = rec.output.numpy()
+        reconstruction_grid(rows, run.figures / f"reconstruction_{self.phase}.png", title=f"{run.path.name}: {self.phase}")
+
 
 class SpikingAutoencoderTask(Task):
     """A spiking autoencoder (Roy et al.'s LIF model, or the convolutional IF model) trained on the masked

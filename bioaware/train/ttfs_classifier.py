@@ -1,5 +1,5 @@
-"""S4NN-style time-to-first-spike classifier (784-H-10 single-spike IF), trained with the aggressive TTFS
-loss of Spiking-GAN; its decision, the time it takes and the spikes it costs."""
+"""S4NN-style time-to-first-spike classifier (784-H-10 single-spike IF), trained with Spiking-GAN's aggressive
+TTFS loss or S4NN's relative targets (`ttfs.target`); its decision, the time it takes and the spikes it costs."""
 
 from __future__ import annotations
 
@@ -104,21 +104,18 @@ class TTFSClassifierTask(Task):
         self.fired, self.seen, self.batches = state.get("fired", self.fired), state.get("seen", 0), state.get("batches", 0)
 
     @torch.no_grad()
-    def decisions(self, images: torch.Tensor, batch_size: int = 500) -> tuple[Decisions, torch.Tensor]:
-        """Decisions on `images` and the hidden spike times [N, H] (cpu)."""
-        parts, hidden_times = [], []
+    def decisions(self, images: torch.Tensor, batch_size: int = 500) -> Decisions:
+        """Decisions on `images` (cpu tensors)."""
+        parts = []
         for start in range(0, len(images), batch_size):
             in_times = self.encode(images[start:start + batch_size])
             hidden, output = self.model(in_times)
             parts.append(decide(in_times, hidden, output, self.model.weights[1], self.tt.steps))
-            hidden_times.append(hidden.cpu())
-        merged = Decisions(*(torch.cat([getattr(p, f).cpu() for p in parts]) for f in Decisions.__dataclass_fields__))
-        return merged, torch.cat(hidden_times)
+        return Decisions(*(torch.cat([getattr(p, f).cpu() for p in parts]) for f in Decisions.__dataclass_fields__))
 
     def test_metrics(self, data, batch_size: int, seed: int, run) -> dict:
         self.model.eval()
-        decisions, _ = self.decisions(data.test_x, batch_size)
-        return summarise(decisions, data.test_y, self.tt.steps)
+        return summarise(self.decisions(data.test_x, batch_size), data.test_y, self.tt.steps)
 
     def figures(self, data, seed: int, run, results: dict) -> None:
         from bioaware.train.figures import filter_grid, per_digit_bars
