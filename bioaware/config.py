@@ -76,7 +76,8 @@ class TTFSSection:
     margin: float = 3.0  # aggressive TTFS: the desired neuron's target is (earliest output − margin); 0 if none fired
     target: str = "aggressive"  # aggressive (Spiking-GAN) | relative (S4NN: no error for outputs already ≥ margin behind)
     grad_norm: str = "l1"  # per-sample normalisation of each layer's error: l1 | l2 | none
-    reset_dead_every: int = 0  # ttfs_classifier: every N batches, re-draw hidden neurons that fired for < 0.1 % of their images (S4NN; 0: off)
+    reset_dead_every: int = 0  # ttfs_classifier: every N batches, re-draw hidden neurons that fired for < reset_dead_below of their images (S4NN; 0: off)
+    reset_dead_below: float = 1e-3  # fraction of images (S4NN: 0.1 %)
     digit: int = -1  # spiking_gan: train on this digit only (-1: all digits)
     noise_size: int = 100  # spiking_gan: generator inputs (TTFS-coded discrete uniform noise)
     generator_lr: float = 0.0  # spiking_gan: generator learning rate (0: train.lr)
@@ -207,6 +208,8 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
         raise BioawareError(f"{source}: ttfs.digit must be a digit 0–9, or -1 for all digits")
     if cfg.ttfs.margin < 0 or cfg.ttfs.generator_lr < 0 or cfg.ttfs.reset_dead_every < 0:
         raise BioawareError(f"{source}: ttfs.margin, ttfs.generator_lr and ttfs.reset_dead_every must be ≥ 0")
+    if not 0 <= cfg.ttfs.reset_dead_below < 1:
+        raise BioawareError(f"{source}: ttfs.reset_dead_below must be a fraction of images in [0, 1), got {cfg.ttfs.reset_dead_below}")
     if cfg.model.kind in ("ttfs_classifier", "spiking_gan") and (cfg.train.update != "bptt" or cfg.train.noise):
         raise BioawareError(f"{source}: model.kind = {cfg.model.kind!r} trains with train.update = 'bptt' and no train.noise")
     if cfg.baselines.ann_gan and cfg.model.kind != "spiking_gan":

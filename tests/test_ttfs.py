@@ -100,3 +100,15 @@ def test_dead_hidden_neurons_are_redrawn(mnist_data):
     assert (task.model.weights[0][:3] != 0).any(dim=1).all()  # each dead neuron has fresh input weights
     state = task.state_dict()
     assert state["batches"] == 2 and state["seen"] == 0
+
+    # a neuron firing for some images but fewer than `reset_dead_below` of them is re-drawn too; the others are kept
+    quiet = TTFSClassifierTask(ModelSection(hidden=6), TTFSSection(reset_dead_every=1, reset_dead_below=0.99),
+                               TrainSection(optimizer="sgd", lr=0.0))
+    with torch.no_grad():
+        quiet.model.weights[0][0] = 0.0
+        quiet.model.weights[0][0, x[0].argmax()] = 200.0  # fires only for images bright at that pixel
+        quiet.model.weights[0][1:] = 5.0  # fire for every image
+    busy = quiet.model.weights[0][1:].clone()
+    quiet.train_batch(x, g, y)
+    assert quiet.model.weights[0][0].max() < 5.0  # re-drawn from U[0, 5)
+    assert torch.equal(quiet.model.weights[0][1:], busy)

@@ -84,12 +84,13 @@ class TTFSClassifierTask(Task):
     @torch.no_grad()
     def _reset_dead(self, hidden: torch.Tensor, generator: torch.Generator) -> None:
         """S4NN's remedy for hidden neurons that stopped firing: after every `reset_dead_every` batches, the
-        input weights of those that fired for fewer than 0.1 % of these batches' images are drawn afresh."""
+        input weights of those that fired for fewer than `reset_dead_below` (S4NN: 0.1 %) of these batches' images
+        are drawn afresh."""
         self.fired += (hidden < self.tt.steps).sum(0).cpu()
         self.seen, self.batches = self.seen + len(hidden), self.batches + 1
         if self.batches % self.tt.reset_dead_every:
             return
-        dead = self.fired < 1e-3 * self.seen
+        dead = self.fired < self.tt.reset_dead_below * self.seen
         w = self.model.weights[0]
         fresh = torch.rand(int(dead.sum()), w.shape[1], generator=generator) * self.tt.init_high[0]
         w[dead.to(w.device)] = fresh.to(w.device, w.dtype)
