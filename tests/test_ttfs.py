@@ -104,9 +104,12 @@ def test_dead_hidden_neurons_are_redrawn(mnist_data):
     # a neuron firing for some images but fewer than `reset_dead_below` of them is re-drawn too; the others are kept
     quiet = TTFSClassifierTask(ModelSection(hidden=6), TTFSSection(reset_dead_every=1, reset_dead_below=0.99),
                                TrainSection(optimizer="sgd", lr=0.0))
+    pixel = int(x[0].argmax())
+    x = x.clone()
+    x[1:, pixel] = 0.0  # only the first image is bright there
     with torch.no_grad():
         quiet.model.weights[0][0] = 0.0
-        quiet.model.weights[0][0, x[0].argmax()] = 200.0  # fires only for images bright at that pixel
+        quiet.model.weights[0][0, pixel] = 200.0  # fires for 1 of the 8 images
         quiet.model.weights[0][1:] = 5.0  # fire for every image
     busy = quiet.model.weights[0][1:].clone()
     quiet.train_batch(x, g, y)
