@@ -59,6 +59,7 @@ class TemporalSection:
     decay: float = 0.1  # K (1/time unit) of the PSP kernel (t − tᵢ)·e^{−K(t − tᵢ)}
     pulses: int = 10  # learnable synchronisation pulses per non-input layer
     pulse_lr: float = 1e-2  # learning rate of the pulse times
+    output_pulse_span: float = 1.0  # the output layer's pulses start evenly over [0, span] (the input interval is [0, 1])
     weight_mean: float = 0.0  # modified Glorot: mean of regular weights in units of σ
     pulse_weight_mean: float = 2.0  # … and of pulse weights (excitatory pulses start the layers)
     clip_derivative: float = 100.0  # clip of every spike-time derivative
@@ -139,7 +140,7 @@ CHOICES = {
 }
 POSITIVE = {("model", "hidden"), ("model", "steps"), ("train", "epochs"), ("train", "batch_size"),
             ("train", "checkpoint_every"), ("model", "v_th"), ("train", "lr"), ("temporal", "decay"),
-            ("temporal", "pulse_lr"), ("temporal", "clip_derivative"), ("temporal", "no_spike_time"),
+            ("temporal", "pulse_lr"), ("temporal", "output_pulse_span"), ("temporal", "clip_derivative"), ("temporal", "no_spike_time"),
             ("ttfs", "steps"), ("ttfs", "noise_size")}
 
 

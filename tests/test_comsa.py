@@ -94,3 +94,15 @@ def test_latency_code_round_trip():
         t = latency_encode(x, invert)
         assert (t == 1000.0).sum() == 1  # the value-1 pixel of the coded image does not spike
         assert torch.allclose(latency_decode(t + 2.0, 2.0, invert), x)
+
+
+def test_output_pulses_start_over_their_span(write_toml):
+    from bioaware.config import load_config
+    from bioaware.errors import BioawareError
+    from bioaware.models.comsa_ae import ComsaAutoencoder
+
+    model = ComsaAutoencoder(784, 8, pulses=5, output_pulse_span=17.0)
+    assert model.encoder.pulse_times.tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert model.decoder.pulse_times.tolist() == pytest.approx([0.0, 4.25, 8.5, 12.75, 17.0])
+    with pytest.raises(BioawareError, match="temporal.output_pulse_span"):
+        load_config(write_toml('[model]\nkind = "comsa_ae"\n[temporal]\noutput_pulse_span = -1.0\n'))

@@ -34,11 +34,11 @@ class AlphaLayer(nn.Module):
 
     `weight` is [out, in + pulses] (pulse columns last). Modified Glorot initialisation: normal with
     σ = √(2 / (fan_in + fan_out)) and mean = multiplier·σ, separately for regular and pulse weights.
-    Pulse times start evenly spread over the input interval [0, 1].
+    Pulse times start evenly spread over [0, `pulse_span`] (the input interval is [0, 1]).
     """
 
     def __init__(self, n_in: int, n_out: int, pulses: int, p: AlphaParameters,
-                 weight_mean: float = 0.0, pulse_weight_mean: float = 0.0):
+                 weight_mean: float = 0.0, pulse_weight_mean: float = 0.0, pulse_span: float = 1.0):
         super().__init__()
         self.p, self.n_in = p, n_in
         sigma = math.sqrt(2.0 / (n_in + pulses + n_out))
@@ -46,7 +46,7 @@ class AlphaLayer(nn.Module):
         weight[:, :n_in] += weight_mean * sigma
         weight[:, n_in:] += pulse_weight_mean * sigma
         self.weight = nn.Parameter(weight)
-        self.pulse_times = nn.Parameter(torch.linspace(0.0, 1.0, pulses) if pulses > 1 else torch.zeros(pulses))
+        self.pulse_times = nn.Parameter(torch.linspace(0.0, pulse_span, pulses) if pulses > 1 else torch.zeros(pulses))
 
     def inputs(self, times: torch.Tensor) -> torch.Tensor:
         """Input spike times [B, in] joined by the pulse times → [B, in + pulses]."""
@@ -61,11 +61,11 @@ class ComsaAutoencoder(nn.Module):
     """784 → H → 784 alpha neurons; `forward` maps input spike times to hidden and output spike times."""
 
     def __init__(self, n_in: int = 784, hidden: int = 32, pulses: int = 10, p: AlphaParameters = AlphaParameters(),
-                 weight_mean: float = 0.0, pulse_weight_mean: float = 0.0):
+                 weight_mean: float = 0.0, pulse_weight_mean: float = 0.0, output_pulse_span: float = 1.0):
         super().__init__()
         self.p = p
         self.encoder = AlphaLayer(n_in, hidden, pulses, p, weight_mean, pulse_weight_mean)
-        self.decoder = AlphaLayer(hidden, n_in, pulses, p, weight_mean, pulse_weight_mean)
+        self.decoder = AlphaLayer(hidden, n_in, pulses, p, weight_mean, pulse_weight_mean, output_pulse_span)
 
     def forward(self, times: torch.Tensor) -> TemporalSpikes:
         hidden = self.encoder(times)

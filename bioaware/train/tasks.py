@@ -150,7 +150,8 @@ class TemporalAutoencoderTask(Task):
     def __init__(self, m: ModelSection, tc: TemporalSection, t: TrainSection, phase: str = "snn"):
         self.phase, self.tc, self.noise = phase, tc, t.noise
         p = AlphaParameters(tc.decay, m.v_th, tc.no_spike_time, tc.clip_derivative, tc.penalty_no_spike)
-        self.model = ComsaAutoencoder(784, m.hidden, tc.pulses, p, tc.weight_mean, tc.pulse_weight_mean)
+        self.model = ComsaAutoencoder(784, m.hidden, tc.pulses, p, tc.weight_mean, tc.pulse_weight_mean,
+                                       tc.output_pulse_span)
         self.optimizer = torch.optim.Adam([
             {"params": self.model.weight_parameters(), "lr": t.lr, "weight_decay": t.weight_decay},
             {"params": self.model.pulse_parameters(), "lr": tc.pulse_lr, "weight_decay": 0.0}])
