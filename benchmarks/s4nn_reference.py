@@ -11,25 +11,36 @@ from __future__ import annotations
 
 import argparse
 import pickle
-import sys
-import types
 from pathlib import Path
 
 import numpy as np
+import numpy.lib.format as npy_format
 import torch
 
-from bioaware.train.ttfs_classifier import accuracy_table, decide, summarise
+from bioaware.train.ttfs_classifier import accuracy_table
 
 S4NN_CLASS_ORDER = [4, 1, 0, 7, 9, 2, 3, 5, 8, 6]  # S4NN's output neuron k stands for digit S4NN_CLASS_ORDER[k]
+S4NN_THRESHOLDS = (100.0, 100.0)  # hidden, output
+
+
+class _CupyFreeUnpickler(pickle.Unpickler):
+    """Unpickles arrays saved from CuPy as numpy arrays (their pickle rebuilds them through cupy.core.core.array)."""
+
+    def find_class(self, module: str, name: str):
+        if module.startswith("cupy"):
+            return lambda a, *_: np.asarray(a)
+        return super().find_class(module, name)
 
 
 def load_s4nn_weights(path: Path) -> list[torch.Tensor]:
     """S4NN's pickled CuPy weights → [hidden 400×784, output 10×400] float64, output rows in digit order 0…9."""
-    for name in ("cupy", "cupy.core", "cupy.core.core"):  # the pickle rebuilds arrays through cupy.core.core.array
-        sys.modules.setdefault(name, types.ModuleType(name))
-    sys.modules["cupy.core.core"].array = lambda a, *_: np.asarray(a)
     try:
-        hidden, output = np.load(path, allow_pickle=True)
+        with open(path, "rb") as f:
+            if npy_format.read_magic(f) == (1, 0):
+                npy_format.read_array_header_1_0(f)
+            else:
+                npy_format.read_array_header_2_0(f)
+            hidden, output = _CupyFreeUnpickler(f).load()
     except (OSError, ValueError, pickle.UnpicklingError) as e:
         raise SystemExit(f"{path}: not S4NN's weights file ({e}); download weights_pretrained.npy from github.com/SRKH/S4NN")
     output = np.asarray(output).reshape(10, -1)[np.argsort(S4NN_CLASS_ORDER)]
@@ -40,7 +51,6 @@ def main() -> None:
     from bioaware.config import DataSection
     from bioaware.data.datasets import load_images
     from bioaware.interchange.export import load_trained
-    from bioaware.models.ttfs_net import TTFSNetwork
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("run", type=Path, help="trained TTFS classifier run (bioaware train runs/ttfs_classifier_mnist.toml)")
@@ -49,16 +59,17 @@ def main() -> None:
 
     task, config = load_trained(args.run)
     data = load_images(DataSection(**config["data"]))
-    reference = TTFSNetwork([784, 400, 10], [100.0, 100.0], [5.0, 48.0], task.tt.steps).double()
-    with torch.no_grad():
-        for w, loaded in zip(reference.weights, load_s4nn_weights(args.s4nn)):
-            w.copy_(loaded)
+    weights = load_s4nn_weights(args.s4nn)
+    if [tuple(w.shape) for w in weights] != [tuple(w.shape) for w in task.model.weights]:
+        raise SystemExit(f"{args.run}: a 784-{task.model.weights[0].shape[0]}-10 run; S4NN's weights are 784-400-10")
     results = {"bioaware (this run)": task.test_metrics(data, 500, 0, None)}
+    # the same task, decision rule and batching with S4NN's weights (float64, as S4NN computes) and thresholds
+    task.model.double()
+    task.model.thresholds = list(S4NN_THRESHOLDS)
     with torch.no_grad():
-        in_times = task.encode(data.test_x).double()
-        hidden, output = reference(in_times)
-        results["S4NN's published weights"] = summarise(decide(in_times, hidden, output, reference.weights[1], task.tt.steps),
-                                                        data.test_y, task.tt.steps)
+        for w, loaded in zip(task.model.weights, weights):
+            w.copy_(loaded)
+    results["S4NN's published weights"] = task.test_metrics(data, 500, 0, None)
     print(accuracy_table(results))
     ours, theirs = (r["accuracy"] for r in results.values())
     print(f"\naccuracy ratio bioaware / S4NN weights: {ours / theirs:.4f} on {len(data.test_y)} test images")
