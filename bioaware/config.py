@@ -73,7 +73,8 @@ class TTFSSection:
 
     steps: int = 256  # T_max: simulation steps; pixel p fires at ⌊T·(1 − p)⌋, a neuron that never fires counts as T
     thresholds: list = field(default_factory=lambda: [100.0, 100.0])  # θ of each layer (hidden, output)
-    init_high: list = field(default_factory=lambda: [5.0, 48.0])  # weights of each layer start uniform in [0, high)
+    init_high: list = field(default_factory=lambda: [5.0, 48.0])  # weights of each layer start uniform in [low, high)
+    init_low: list = field(default_factory=lambda: [0.0, 0.0])  # … from this low end (classifier; spiking_gan: the generator)
     margin: float = 3.0  # aggressive TTFS: the desired neuron's target is (earliest output − margin); 0 if none fired
     target: str = "aggressive"  # aggressive (Spiking-GAN) | relative (S4NN: no error for outputs already ≥ margin behind)
     grad_norm: str = "l1"  # per-sample normalisation of each layer's error: l1 | l2 | none
@@ -205,6 +206,10 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
         values = getattr(cfg.ttfs, key)
         if len(values) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in values):
             raise BioawareError(f"{source}: ttfs.{key} must be two positive numbers (hidden, output), got {values!r}")
+    low = cfg.ttfs.init_low
+    if len(low) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v < h
+                                for v, h in zip(low, cfg.ttfs.init_high)):
+        raise BioawareError(f"{source}: ttfs.init_low must be two numbers below ttfs.init_high {cfg.ttfs.init_high}, got {low!r}")
     if not -1 <= cfg.ttfs.digit <= 9:
         raise BioawareError(f"{source}: ttfs.digit must be a digit 0–9, or -1 for all digits")
     if cfg.ttfs.margin < 0 or cfg.ttfs.generator_lr < 0 or cfg.ttfs.reset_dead_every < 0:

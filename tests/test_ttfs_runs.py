@@ -65,6 +65,30 @@ def test_gans_train_and_are_judged(gan_run):
     assert any("d_loss" in row and "g_loss" in row for row in rows)
 
 
+def test_spiking_gan_generator_learns_the_digits_shape(mnist_data):
+    """The configured regime (dark generator start, early hidden layer, ungated discriminator gradient): from
+    all-silent outputs to samples whose mean image correlates with the real ones' mean, in 150 batches."""
+    from bioaware.config import config_from_dict
+    from bioaware.train.gan import SpikingGANTask
+
+    cfg = config_from_dict({"model": {"kind": "spiking_gan", "hidden": 100}, "ttfs": {
+        "steps": 64, "digit": 1, "thresholds": [30.0, 100.0], "init_low": [0.0, -0.5], "init_high": [5.0, 1.0],
+        "target": "aggressive", "margin": 0.0, "grad_norm": "l2", "generator_lr": 0.02, "d_causal_input_grad": False},
+        "train": {"batch_size": 16, "optimizer": "sgd", "lr": 0.2}})
+    torch.manual_seed(0)
+    task = SpikingGANTask(cfg.model, cfg.ttfs, cfg.train).to("cpu")
+    w = task.generator.weights[1]
+    assert -0.5 <= w.min() < 0.0 < w.max() < 1.0  # output weights drawn from [init_low, init_high)
+    ones = mnist_data.train_x[mnist_data.train_y == 1]
+    rng = torch.Generator().manual_seed(0)
+    assert task.sample(200, torch.Generator().manual_seed(1)).max() == 0.0  # every generated pixel starts silent
+    for _ in range(150):
+        task.train_batch(ones[torch.randint(0, len(ones), (16,), generator=rng)], rng)
+    samples = task.sample(200, torch.Generator().manual_seed(1))
+    assert torch.corrcoef(torch.stack([samples.mean(0), ones.mean(0)]))[0, 1] > 0.6
+    assert samples.std(1).mean() > 0.15  # images with strokes, not uniform grey
+
+
 def test_gan_generator_and_discriminator_run_in_brian2(gan_run):
     from bioaware.compare.ttfs_report import compare_ttfs
 
@@ -96,6 +120,7 @@ def test_sample_quality_measures(mnist_data):
 @pytest.mark.parametrize("body, message", [
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nthresholds = [100.0]', "ttfs.thresholds must be two positive numbers"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ndigit = 12', "ttfs.digit must be a digit"),
+    ('[model]\nkind = "spiking_gan"\n[ttfs]\ninit_low = [0.0, 2.0]\ninit_high = [5.0, 1.0]', "ttfs.init_low must be two numbers below"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\ngrad_norm = "l3"', "ttfs.grad_norm"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreset_dead_below = 2.0', "ttfs.reset_dead_below must be a fraction"),
     ('[model]\nkind = "roy_ae"\n[baselines]\nann_gan = true', "baselines.ann_gan"),

@@ -11,22 +11,26 @@ from bioaware.models.functional.ttfs import if_spike_times
 
 
 class TTFSNetwork(nn.Module):
-    """Sizes [n_in, h, …, n_out]; layer k has weights uniform in [0, `init_high[k]`) and threshold `thresholds[k]`.
+    """Sizes [n_in, h, …, n_out]; layer k has weights uniform in [`init_low[k]`, `init_high[k]`) (low 0 when not
+    given) and threshold `thresholds[k]`.
 
     `forward` maps input spike times [B, n_in] (steps, T = silent) to every layer's spike times.
     """
 
     def __init__(self, sizes: list[int], thresholds: list[float], init_high: list[float], steps: int,
-                 norm: str = "l2", names: list[str] | None = None, causal_input_grad: bool = True):
+                 norm: str = "l2", names: list[str] | None = None, causal_input_grad: bool = True,
+                 init_low: list[float] | None = None):
         super().__init__()
-        if not len(thresholds) == len(init_high) == len(sizes) - 1:
+        init_low = init_low or [0.0] * len(init_high)
+        if not len(thresholds) == len(init_high) == len(init_low) == len(sizes) - 1:
             raise ValueError(f"{len(sizes) - 1} layers need as many thresholds and init bounds, "
-                             f"got {len(thresholds)} and {len(init_high)}")
+                             f"got {len(thresholds)}, {len(init_high)} and {len(init_low)}")
         self.steps, self.norm, self.thresholds = steps, norm, [float(t) for t in thresholds]
         self.causal_input_grad = causal_input_grad
         self.names = names or [f"layer{k}" for k in range(len(sizes) - 1)]
         self.weights = nn.ParameterList(
-            nn.Parameter(torch.rand(n_out, n_in) * high) for n_in, n_out, high in zip(sizes, sizes[1:], init_high))
+            nn.Parameter(low + torch.rand(n_out, n_in) * (high - low))
+            for n_in, n_out, low, high in zip(sizes, sizes[1:], init_low, init_high))
 
     def forward(self, in_times: torch.Tensor) -> list[torch.Tensor]:
         times, out = in_times, []

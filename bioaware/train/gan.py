@@ -87,7 +87,7 @@ class GANTask(Task):
 class SpikingGANTask(GANTask):
     def __init__(self, m: ModelSection, tt: TTFSSection, t: TrainSection, phase: str = "snn"):
         self.generator = TTFSNetwork([tt.noise_size, m.hidden, 784], tt.thresholds, tt.init_high, tt.steps,
-                                     tt.grad_norm, names=["g_hidden", "g_output"])
+                                     tt.grad_norm, names=["g_hidden", "g_output"], init_low=tt.init_low)
         self.discriminator = TTFSNetwork([784, m.hidden, 2], tt.d_thresholds, tt.d_init_high, tt.steps,
                                          tt.grad_norm, names=["d_hidden", "d_output"],
                                          causal_input_grad=tt.d_causal_input_grad)

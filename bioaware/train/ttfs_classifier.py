@@ -65,7 +65,7 @@ class TTFSClassifierTask(Task):
     def __init__(self, m: ModelSection, tt: TTFSSection, t: TrainSection, phase: str = "snn"):
         self.phase, self.tt = phase, tt
         self.model = TTFSNetwork([784, m.hidden, 10], tt.thresholds, tt.init_high, tt.steps, tt.grad_norm,
-                                 names=["hidden", "classes"])
+                                 names=["hidden", "classes"], init_low=tt.init_low)
         self.optimizer = make_optimizer(self.model.parameters(), t.optimizer, t.lr, t.weight_decay)
         self.fired = torch.zeros(m.hidden)  # hidden neurons' spike counts since the last dead-neuron check
         self.seen, self.batches = 0, 0
@@ -92,7 +92,8 @@ class TTFSClassifierTask(Task):
             return
         dead = self.fired < self.tt.reset_dead_below * self.seen
         w = self.model.weights[0]
-        fresh = torch.rand(int(dead.sum()), w.shape[1], generator=generator) * self.tt.init_high[0]
+        low, high = self.tt.init_low[0], self.tt.init_high[0]
+        fresh = low + torch.rand(int(dead.sum()), w.shape[1], generator=generator) * (high - low)
         w[dead.to(w.device)] = fresh.to(w.device, w.dtype)
         self.fired.zero_()
         self.seen = 0
