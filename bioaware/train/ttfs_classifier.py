@@ -85,7 +85,8 @@ class TTFSClassifierTask(Task):
     def _reset_dead(self, hidden: torch.Tensor, generator: torch.Generator) -> None:
         """S4NN's remedy for hidden neurons that stopped firing: after every `reset_dead_every` batches, the
         input weights of those that fired for fewer than `reset_dead_below` (S4NN: 0.1 %) of these batches' images
-        are drawn afresh."""
+        are drawn afresh and their output weights set to 0: a re-drawn neuron that starts firing would otherwise
+        sway the outputs through its old weights, late in a decaying schedule when the rate can no longer repair it."""
         self.fired += (hidden < self.tt.steps).sum(0).cpu()
         self.seen, self.batches = self.seen + len(hidden), self.batches + 1
         if self.batches % self.tt.reset_dead_every:
@@ -95,6 +96,7 @@ class TTFSClassifierTask(Task):
         low, high = self.tt.init_low[0], self.tt.init_high[0]
         fresh = low + torch.rand(int(dead.sum()), w.shape[1], generator=generator) * (high - low)
         w[dead.to(w.device)] = fresh.to(w.device, w.dtype)
+        self.model.weights[1][:, dead.to(w.device)] = 0.0  # a fresh neuron enters silently: the outputs are undisturbed
         self.fired.zero_()
         self.seen = 0
 
