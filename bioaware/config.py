@@ -109,6 +109,7 @@ class BaselinesSection:
     ann_adam: bool = False  # same-size ANN autoencoder, Adam, trained in the same run
     sgd_lr: float = 0.1
     ann_gan: bool = False  # spiking_gan: a same-shape ANN GAN (tanh generator, sigmoid discriminator) in the same run
+    ann_gan_epochs: int = 0  # its epochs (0: train.epochs); it trains in seconds, so it can be given the epochs it needs
     ann_adam_inverted: bool = False  # the Adam ANN again on inverted images (1 − x), as Comşa et al. compare
     adam_lr: float = 1e-3
 
@@ -218,6 +219,8 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
         raise BioawareError(f"{source}: ttfs.reset_dead_below must be a fraction of images in [0, 1), got {cfg.ttfs.reset_dead_below}")
     if cfg.model.kind in ("ttfs_classifier", "spiking_gan") and (cfg.train.update != "bptt" or cfg.train.noise):
         raise BioawareError(f"{source}: model.kind = {cfg.model.kind!r} trains with train.update = 'bptt' and no train.noise")
+    if cfg.baselines.ann_gan_epochs < 0:
+        raise BioawareError(f"{source}: baselines.ann_gan_epochs must be ≥ 0 (0: train.epochs), got {cfg.baselines.ann_gan_epochs}")
     if cfg.baselines.ann_gan and cfg.model.kind != "spiking_gan":
         raise BioawareError(f"{source}: baselines.ann_gan is the ANN beside a spiking_gan; remove it for {cfg.model.kind!r}")
     if cfg.train.device == "cuda" and cfg.model.kind in ("roy_ae", "conv_if_ae"):

@@ -25,7 +25,7 @@ def gan_run(tmp_path_factory, mnist_data):
     return _train_small(tmp_path_factory.mktemp("runs") / "gan", mnist_data, {"kind": "spiking_gan", "hidden": 30},
                         600, 200, {"ttfs": {**TTFS["ttfs"], "digit": 1, "noise_size": 20},
                                    "train": {"batch_size": 16, "optimizer": "sgd", "lr": 0.05},
-                                   "baselines": {"ann_gan": True, "adam_lr": 2e-3}})
+                                   "baselines": {"ann_gan": True, "adam_lr": 2e-3, "ann_gan_epochs": 2}})
 
 
 def test_classifier_learns_and_reports_decisions(classifier_run):
@@ -63,6 +63,8 @@ def test_gans_train_and_are_judged(gan_run):
     assert (gan_run / "figures" / "samples_snn.png").is_file() and (gan_run / "figures" / "samples_ann_gan.png").is_file()
     rows = [json.loads(line) for line in (gan_run / "metrics.jsonl").read_text().splitlines()]
     assert any("d_loss" in row and "g_loss" in row for row in rows)
+    epochs = {phase: {row["epoch"] for row in rows if row["phase"] == phase and row["kind"] == "train"} for phase in r}
+    assert epochs == {"snn": {0}, "ann_gan": {0, 1}}  # the ANN GAN gets its own number of epochs
 
 
 def test_spiking_gan_generator_learns_the_digits_shape(mnist_data):
@@ -124,6 +126,7 @@ def test_sample_quality_measures(mnist_data):
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\ngrad_norm = "l3"', "ttfs.grad_norm"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreset_dead_below = 2.0', "ttfs.reset_dead_below must be a fraction"),
     ('[model]\nkind = "roy_ae"\n[baselines]\nann_gan = true', "baselines.ann_gan"),
+    ('[model]\nkind = "spiking_gan"\n[baselines]\nann_gan = true\nann_gan_epochs = -1', "baselines.ann_gan_epochs must be"),
 ])
 def test_ttfs_config_errors(write_toml, body, message):
     from bioaware.config import load_config

@@ -36,7 +36,8 @@ def build_tasks(cfg: Config) -> list[tuple[Task, TrainSection]]:
 
         gans: list[tuple[Task, TrainSection]] = [(SpikingGANTask(m, cfg.ttfs, t), t)]
         if b.ann_gan:
-            ann = dataclasses.replace(t, optimizer="adam", lr=b.adam_lr, lr_schedule="constant", weight_decay=0.0)
+            ann = dataclasses.replace(t, optimizer="adam", lr=b.adam_lr, lr_schedule="constant", weight_decay=0.0,
+                                      epochs=b.ann_gan_epochs or t.epochs)
             gans.append((AnnGANTask(m, cfg.ttfs, ann), ann))
         return [(task.to(t.device), section) for task, section in gans]
     if m.kind == "comsa_ae":
