@@ -134,3 +134,13 @@ def test_ttfs_config_errors(write_toml, body, message):
 
     with pytest.raises(BioawareError, match=message):
         load_config(write_toml(body))
+
+
+def test_sweep_table_shows_classifier_accuracy_and_gan_quality(classifier_run, gan_run):
+    from bioaware.train.sweep import results_table
+
+    accuracy = json.loads((classifier_run / "results.json").read_text())["results"]["snn"]["accuracy"]
+    gan = json.loads((gan_run / "results.json").read_text())["results"]["snn"]
+    table = results_table([classifier_run, gan_run])
+    assert f"| {classifier_run.name} | {accuracy:.4f} |" in table
+    assert f"{gan['recognised']:.3f} recognised, FD {gan['frechet']:.1f}" in table

@@ -64,15 +64,24 @@ def sweep(config: Path, axes: list[str], sets: list[str] = (), jobs: int = 1, ou
     return [d for d, _ in done]
 
 
+def headline(result: dict, metric: str = "pixel_mse") -> str:
+    """One phase's headline test figure: `metric` (else 'mse', else classifier accuracy), or a GAN's
+    recognised fraction and Fréchet distance."""
+    if "recognised" in result:
+        return f"{result['recognised']:.3f} recognised, FD {result['frechet']:.1f}"
+    value = next((result[k] for k in (metric, "mse", "accuracy") if result.get(k) is not None), None)
+    return "-" if value is None else f"{value:.4f}"
+
+
 def results_table(run_dirs: list[Path], metric: str = "pixel_mse") -> str:
-    """Markdown: one row per run, one column per model phase, the test `metric` (falls back to 'mse')."""
+    """Markdown: one row per run, one column per model phase, each phase's `headline` figure."""
     rows = []
     for d in run_dirs:
         path = Path(d) / "results.json"
         results = json.loads(path.read_text())["results"] if path.is_file() else {}
-        rows.append((Path(d).name, {p: r.get(metric, r.get("mse")) for p, r in results.items()}))
+        rows.append((Path(d).name, {p: headline(r, metric) for p, r in results.items()}))
     phases = list(dict.fromkeys(p for _, r in rows for p in r))
     lines = ["| run | " + " | ".join(phases) + " |", "|---|" + "---|" * len(phases)]
     for name, r in rows:
-        lines.append(f"| {name} | " + " | ".join(f"{r[p]:.4f}" if p in r else "-" for p in phases) + " |")
+        lines.append(f"| {name} | " + " | ".join(r.get(p, "-") for p in phases) + " |")
     return "\n".join(lines)
