@@ -146,13 +146,18 @@ POSITIVE = {("model", "hidden"), ("model", "steps"), ("train", "epochs"), ("trai
             ("ttfs", "steps"), ("ttfs", "noise_size")}
 
 
+def _is_number(value: Any) -> bool:
+    """An int or float from TOML (a bool is not a number here)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _check_type(where: str, value: Any, default: Any) -> Any:
     if isinstance(default, bool):
         ok = isinstance(value, bool)
     elif isinstance(default, int):
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif isinstance(default, float):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        ok = _is_number(value)
         value = float(value) if ok else value
     else:
         ok = isinstance(value, type(default))
@@ -205,11 +210,10 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
         raise BioawareError(f"{source}: model.kind = 'comsa_ae' trains with train.update = 'bptt' (exact gradients) only")
     for key in ("thresholds", "init_high", "d_thresholds", "d_init_high"):
         values = getattr(cfg.ttfs, key)
-        if len(values) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in values):
+        if len(values) != 2 or not all(_is_number(v) and v > 0 for v in values):
             raise BioawareError(f"{source}: ttfs.{key} must be two positive numbers (hidden, output), got {values!r}")
     low = cfg.ttfs.init_low
-    if len(low) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v < h
-                                for v, h in zip(low, cfg.ttfs.init_high)):
+    if len(low) != 2 or not all(_is_number(v) and v < h for v, h in zip(low, cfg.ttfs.init_high)):
         raise BioawareError(f"{source}: ttfs.init_low must be two numbers below ttfs.init_high {cfg.ttfs.init_high}, got {low!r}")
     if not -1 <= cfg.ttfs.digit <= 9:
         raise BioawareError(f"{source}: ttfs.digit must be a digit 0–9, or -1 for all digits")

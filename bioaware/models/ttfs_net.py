@@ -10,6 +10,12 @@ from bioaware.interchange.layers import DenseSpikingLayer
 from bioaware.models.functional.ttfs import if_spike_times
 
 
+def uniform_weights(n_out: int, n_in: int, low: float, high: float,
+                    generator: torch.Generator | None = None) -> torch.Tensor:
+    """Weights [n_out, n_in] drawn uniformly from [low, high)."""
+    return low + torch.rand(n_out, n_in, generator=generator) * (high - low)
+
+
 class TTFSNetwork(nn.Module):
     """Sizes [n_in, h, …, n_out]; layer k has weights uniform in [`init_low[k]`, `init_high[k]`) (low 0 when not
     given) and threshold `thresholds[k]`.
@@ -29,7 +35,7 @@ class TTFSNetwork(nn.Module):
         self.causal_input_grad = causal_input_grad
         self.names = names or [f"layer{k}" for k in range(len(sizes) - 1)]
         self.weights = nn.ParameterList(
-            nn.Parameter(low + torch.rand(n_out, n_in) * (high - low))
+            nn.Parameter(uniform_weights(n_out, n_in, low, high))
             for n_in, n_out, low, high in zip(sizes, sizes[1:], init_low, init_high))
 
     def forward(self, in_times: torch.Tensor) -> list[torch.Tensor]:

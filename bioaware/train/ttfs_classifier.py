@@ -9,7 +9,7 @@ import torch
 
 from bioaware.config import ModelSection, TTFSSection, TrainSection
 from bioaware.models.functional.ttfs import membrane_bins, ttfs_encode
-from bioaware.models.ttfs_net import TTFSNetwork
+from bioaware.models.ttfs_net import TTFSNetwork, uniform_weights
 from bioaware.train.losses import ttfs_loss, ttfs_targets
 from bioaware.train.tasks import Task, make_optimizer
 
@@ -91,12 +91,11 @@ class TTFSClassifierTask(Task):
         self.seen, self.batches = self.seen + len(hidden), self.batches + 1
         if self.batches % self.tt.reset_dead_every:
             return
-        dead = self.fired < self.tt.reset_dead_below * self.seen
         w = self.model.weights[0]
-        low, high = self.tt.init_low[0], self.tt.init_high[0]
-        fresh = low + torch.rand(int(dead.sum()), w.shape[1], generator=generator) * (high - low)
-        w[dead.to(w.device)] = fresh.to(w.device, w.dtype)
-        self.model.weights[1][:, dead.to(w.device)] = 0.0  # a fresh neuron enters silently: the outputs are undisturbed
+        dead = (self.fired < self.tt.reset_dead_below * self.seen).to(w.device)
+        fresh = uniform_weights(int(dead.sum()), w.shape[1], self.tt.init_low[0], self.tt.init_high[0], generator)
+        w[dead] = fresh.to(w.device, w.dtype)
+        self.model.weights[1][:, dead] = 0.0  # a fresh neuron enters silently: the outputs are undisturbed
         self.fired.zero_()
         self.seen = 0
 
