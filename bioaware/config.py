@@ -83,6 +83,7 @@ class TTFSSection:
     digit: int = -1  # spiking_gan: train on this digit only (-1: all digits)
     noise_size: int = 100  # spiking_gan: generator inputs (TTFS-coded discrete uniform noise)
     generator_lr: float = 0.0  # spiking_gan: generator learning rate (0: train.lr)
+    generator_loss: str = "adversarial"  # spiking_gan: adversarial (paper: fool the real/fake neurons) | feature_matching (match real images' mean discriminator-hidden spike times)
     d_causal_input_grad: bool = True  # spiking_gan: false lets every generator pixel, fired or not, get the discriminator's time gradient
     d_thresholds: list = field(default_factory=lambda: [100.0, 100.0])  # spiking_gan discriminator θ (hidden, output)
     d_init_high: list = field(default_factory=lambda: [5.0, 48.0])  # spiking_gan discriminator init bounds
@@ -133,6 +134,7 @@ CHOICES = {
     ("model", "kind"): ("roy_ae", "conv_if_ae", "comsa_ae", "ann_ae", "ttfs_classifier", "spiking_gan"),
     ("ttfs", "grad_norm"): ("l1", "l2", "none"),
     ("ttfs", "target"): ("aggressive", "relative"),
+    ("ttfs", "generator_loss"): ("adversarial", "feature_matching"),
     ("model", "encoder"): ("bernoulli", "poisson"),
     ("model", "ann_activation"): ("relu", "sigmoid"),
     ("train", "optimizer"): ("adam", "sgd"),

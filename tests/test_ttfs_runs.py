@@ -67,28 +67,50 @@ def test_gans_train_and_are_judged(gan_run):
     assert epochs == {"snn": {0}, "ann_gan": {0, 1}}  # the ANN GAN gets its own number of epochs
 
 
-def test_spiking_gan_generator_learns_the_digits_shape(mnist_data):
-    """The configured regime (dark generator start, early hidden layer, ungated discriminator gradient): from
-    all-silent outputs to samples whose mean image correlates with the real ones' mean, in 150 batches."""
+def _tiny_spiking_gan(generator_loss: str = "adversarial"):
+    """A 100-100-784 Spiking-GAN (T = 64) in the configured regime: dark generator start (output weights
+    U[-3, 3.5)), early hidden layer (θ 30), ungated discriminator gradient."""
     from bioaware.config import config_from_dict
     from bioaware.train.gan import SpikingGANTask
 
     cfg = config_from_dict({"model": {"kind": "spiking_gan", "hidden": 100}, "ttfs": {
-        "steps": 64, "digit": 1, "thresholds": [30.0, 100.0], "init_low": [0.0, -0.5], "init_high": [5.0, 1.0],
-        "target": "aggressive", "margin": 0.0, "grad_norm": "l2", "generator_lr": 0.02, "d_causal_input_grad": False},
-        "train": {"batch_size": 16, "optimizer": "sgd", "lr": 0.2}})
+        "steps": 64, "digit": 1, "thresholds": [30.0, 100.0], "init_low": [0.0, -3.0], "init_high": [5.0, 3.5],
+        "target": "aggressive", "margin": 0.0, "grad_norm": "l2", "generator_lr": 0.02, "d_causal_input_grad": False,
+        "generator_loss": generator_loss}, "train": {"batch_size": 16, "optimizer": "sgd", "lr": 0.2}})
     torch.manual_seed(0)
-    task = SpikingGANTask(cfg.model, cfg.ttfs, cfg.train).to("cpu")
-    w = task.generator.weights[1]
-    assert -0.5 <= w.min() < 0.0 < w.max() < 1.0  # output weights drawn from [init_low, init_high)
-    ones = mnist_data.train_x[mnist_data.train_y == 1]
+    return SpikingGANTask(cfg.model, cfg.ttfs, cfg.train).to("cpu")
+
+
+def _train_on(task, images: torch.Tensor, batches: int = 150) -> torch.Tensor:
+    """Train `task` on random batches of 16 `images`; 200 samples afterwards."""
     rng = torch.Generator().manual_seed(0)
+    for _ in range(batches):
+        task.train_batch(images[torch.randint(0, len(images), (16,), generator=rng)], rng)
+    return task.sample(200, torch.Generator().manual_seed(1))
+
+
+def test_spiking_gan_generator_learns_the_digits_shape(mnist_data):
+    """From all-silent outputs to samples whose mean image correlates with the real ones' mean, in 150 batches."""
+    task = _tiny_spiking_gan()
+    w = task.generator.weights[1]
+    assert -3.0 <= w.min() < 0.0 < w.max() < 3.5  # output weights drawn from [init_low, init_high)
     assert task.sample(200, torch.Generator().manual_seed(1)).max() == 0.0  # every generated pixel starts silent
-    for _ in range(150):
-        task.train_batch(ones[torch.randint(0, len(ones), (16,), generator=rng)], rng)
-    samples = task.sample(200, torch.Generator().manual_seed(1))
+    ones = mnist_data.train_x[mnist_data.train_y == 1]
+    samples = _train_on(task, ones)
     assert torch.corrcoef(torch.stack([samples.mean(0), ones.mean(0)]))[0, 1] > 0.6
     assert samples.std(1).mean() > 0.15  # images with strokes, not uniform grey
+
+
+def test_feature_matching_generator_draws_varied_ones(mnist_data):
+    """Matching the discriminator's mean hidden spike times instead of fooling its output: the samples still
+    look like the real ones on average, and they differ from each other more than the adversarial ones."""
+    ones = mnist_data.train_x[mnist_data.train_y == 1]
+    spread = {}
+    for loss in ("adversarial", "feature_matching"):
+        samples = _train_on(_tiny_spiking_gan(loss), ones)
+        assert torch.corrcoef(torch.stack([samples.mean(0), ones.mean(0)]))[0, 1] > 0.6, loss
+        spread[loss] = float(samples.std(0).mean())  # per-pixel spread across samples
+    assert spread["feature_matching"] > 1.5 * spread["adversarial"], spread
 
 
 def test_gan_generator_and_discriminator_run_in_brian2(gan_run):

@@ -8,6 +8,9 @@ other not at all (T)); the generator's step flips the desired neuron
 on its own samples and backpropagates through the discriminator's spike times into its own.
 Alternating updates, one discriminator step then one generator step per batch; L2 regularisation
 is the optimiser's weight decay. Generated spike times decode to pixels as 1 − t/T.
+`ttfs.generator_loss = "feature_matching"` replaces the generator's adversarial target by feature matching
+(Salimans et al. 2016) in time: the batch-mean spike times of the discriminator's hidden neurons on generated
+images should equal those on the batch of real ones.
 """
 
 from __future__ import annotations
@@ -101,12 +104,21 @@ class SpikingGANTask(GANTask):
         want = torch.full((len(out),), desired, dtype=torch.long, device=out.device)
         return ttfs_loss(out, ttfs_targets(out, want, self.tt.steps, self.tt.margin, self.tt.target), self.tt.steps)
 
+    def _generator_loss(self, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+        """The generator's loss on its spike times `fake` [B, 784], given the batch's real ones `real`."""
+        if self.tt.generator_loss == "adversarial":
+            return self._loss(fake, REAL)
+        with torch.no_grad():
+            real_hidden = self.discriminator(real)[0].mean(0)
+        fake_hidden = self.discriminator(fake)[0].mean(0)
+        return 0.5 * ((fake_hidden - real_hidden) / self.tt.steps).pow(2).sum()
+
     def train_batch(self, images, generator):
         real = ttfs_encode(images, self.tt.steps).to(self.device)
         fake = self.generator(self.noise_times(len(images), generator))[-1]
         d_loss = self._step(self._loss(real, REAL) + self._loss(fake.detach(), FAKE), self.generator)
         fake = self.generator(self.noise_times(len(images), generator))[-1]
-        g_loss = self._step(self._loss(fake, REAL), self.discriminator)
+        g_loss = self._step(self._generator_loss(fake, real), self.discriminator)
         return {"loss": d_loss + g_loss, "d_loss": d_loss, "g_loss": g_loss}
 
     @torch.no_grad()
