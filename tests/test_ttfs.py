@@ -76,6 +76,31 @@ def test_errors_are_normalised_per_sample(norm):
     assert torch.allclose(w_small, weight.grad)
 
 
+def test_floored_step_scales_each_samples_update_in_every_layer():
+    """An output 2 steps off its target moves the weights by a fifth of the step that 20 steps off does (floor 10),
+    in the same direction, in both layers; the scale is filled after the forward pass, as the classifier does."""
+    from bioaware.models.ttfs_net import TTFSNetwork
+    from bioaware.train.losses import floored_step, ttfs_loss
+
+    torch.manual_seed(0)
+    in_times = ttfs_encode(torch.rand(1, 30), 40)
+    net = TTFSNetwork([30, 12, 3], [2.0, 2.0], [0.6, 1.0], 40)
+
+    def update(off: float) -> tuple[float, list[torch.Tensor]]:
+        net.zero_grad()
+        scale = torch.ones(1)
+        out = net(in_times, scale)[-1]
+        targets = out.detach() + torch.tensor([[off, 0.0, 0.0]])
+        scale.copy_(floored_step(out, targets, 10.0))
+        ttfs_loss(out, targets, 40).backward()
+        return scale.item(), [w.grad.clone() for w in net.weights]
+
+    (near, small), (far, full) = update(2.0), update(20.0)
+    assert (near, far) == pytest.approx((0.2, 1.0))
+    for s, f in zip(small, full):
+        assert f.abs().sum() > 0 and torch.allclose(s, 0.2 * f)
+
+
 def test_aggressive_and_relative_targets():
     times = torch.tensor([[30.0, 20.0, 256.0], [256.0, 256.0, 256.0]])
     desired = torch.tensor([0, 2])
@@ -83,6 +108,22 @@ def test_aggressive_and_relative_targets():
     assert aggressive.tolist() == [[17.0, 256.0, 256.0], [256.0, 256.0, 0.0]]
     relative = ttfs_targets(times, desired, 256, 3.0, "relative")
     assert relative.tolist() == [[20.0, 23.0, 256.0], [256.0, 256.0, 253.0]]
+
+
+def test_ties_break_by_potential_and_s4nn_counts_them_right():
+    """Image 1: both outputs fire at step 5, the wrong one has the higher potential → wrong, but right by S4NN's
+    measure; image 2: the wrong neuron fires first → wrong by both; image 3: none fires, the right one has the
+    higher potential at the window's end → right by both."""
+    from bioaware.train.ttfs_classifier import decide, summarise
+
+    steps = 10
+    hidden = torch.tensor([[1.0], [1.0], [1.0]])
+    output = torch.tensor([[5.0, 5.0], [3.0, 7.0], [10.0, 10.0]])
+    w_out = torch.tensor([[1.0], [2.0]])
+    d = decide(torch.zeros(3, 1), hidden, output, w_out, steps)
+    assert d.predicted.tolist() == [1, 0, 1]
+    r = summarise(d, torch.tensor([0, 1, 1]), steps)
+    assert r["accuracy"] == pytest.approx(1 / 3) and r["accuracy_ties_count"] == pytest.approx(2 / 3)
 
 
 def test_dead_hidden_neurons_are_redrawn(mnist_data):
