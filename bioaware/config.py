@@ -78,7 +78,6 @@ class TTFSSection:
     margin: float = 3.0  # aggressive TTFS: the desired neuron's target is (earliest output − margin); 0 if none fired
     target: str = "aggressive"  # aggressive (Spiking-GAN) | relative (S4NN: no error for outputs already ≥ margin behind)
     grad_norm: str = "l1"  # per-sample normalisation of each layer's error: l1 | l2 | none
-    error_floor: float = 0.0  # ttfs_classifier: steps; a sample's normalised error is scaled by min(1, ‖t − target‖₂ / floor) (0: S4NN's full step for every sample)
     reset_dead_every: int = 0  # ttfs_classifier: every N batches, re-draw hidden neurons that fired for < reset_dead_below of their images (S4NN; 0: off)
     reset_dead_below: float = 1e-3  # fraction of images (S4NN: 0.1 %)
     digit: int = -1  # spiking_gan: train on this digit only (-1: all digits)
@@ -101,7 +100,6 @@ class TrainSection:
     update: str = "bptt"  # bptt (one update per batch) | per_step (one update per time step)
     mask: bool = True  # XOR error mask of the membrane loss
     noise: float = 0.0  # η: inputs are x + η·N(0, 1) clipped to [0, 1], targets stay clean (train and test)
-    shift: int = 0  # training images are translated by a random offset of up to this many pixels in x and y (0: off)
     checkpoint_every: int = 100  # batches between checkpoints
     device: str = "cpu"  # cpu | cuda (comsa_ae and ANN models; checkpoints are portable between the two)
 
@@ -221,10 +219,8 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
         raise BioawareError(f"{source}: ttfs.init_low must be two numbers below ttfs.init_high {cfg.ttfs.init_high}, got {low!r}")
     if not -1 <= cfg.ttfs.digit <= 9:
         raise BioawareError(f"{source}: ttfs.digit must be a digit 0–9, or -1 for all digits")
-    if cfg.ttfs.margin < 0 or cfg.ttfs.generator_lr < 0 or cfg.ttfs.reset_dead_every < 0 or cfg.ttfs.error_floor < 0:
-        raise BioawareError(f"{source}: ttfs.margin, ttfs.generator_lr, ttfs.reset_dead_every and ttfs.error_floor must be ≥ 0")
-    if not 0 <= cfg.train.shift <= 8:
-        raise BioawareError(f"{source}: train.shift must be a number of pixels in 0–8, got {cfg.train.shift}")
+    if cfg.ttfs.margin < 0 or cfg.ttfs.generator_lr < 0 or cfg.ttfs.reset_dead_every < 0:
+        raise BioawareError(f"{source}: ttfs.margin, ttfs.generator_lr and ttfs.reset_dead_every must be ≥ 0")
     if not 0 <= cfg.ttfs.reset_dead_below < 1:
         raise BioawareError(f"{source}: ttfs.reset_dead_below must be a fraction of images in [0, 1), got {cfg.ttfs.reset_dead_below}")
     if cfg.model.kind in ("ttfs_classifier", "spiking_gan") and (cfg.train.update != "bptt" or cfg.train.noise):

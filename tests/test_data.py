@@ -35,26 +35,3 @@ def test_truncated_idx_file(tmp_path):
     bad.write_bytes(bytes([0, 0, 8, 3, 0, 0, 0, 5, 0, 0, 0, 28, 0, 0, 0, 28]) + b"\x00" * 100)
     with pytest.raises(BioawareError, match="truncated IDX file"):
         read_idx(bad)
-
-
-def test_random_shift_translates_each_image_without_changing_its_ink(mnist_data):
-    from bioaware.data.augment import random_shift
-
-    images = mnist_data.train_x[:64]
-    shifted = random_shift(images, 2, torch.Generator().manual_seed(0))
-    assert shifted.shape == images.shape
-    side = torch.arange(28, dtype=torch.float32)
-
-    def centre(x):  # ink-weighted mean (row, column) of each image
-        grid = x.view(-1, 28, 28)
-        mass = grid.sum((1, 2))
-        return torch.stack([(grid.sum(2) * side).sum(1) / mass, (grid.sum(1) * side).sum(1) / mass], 1)
-
-    moved = centre(shifted) - centre(images)
-    inner = torch.zeros(28, 28, dtype=torch.bool)
-    inner[2:-2, 2:-2] = True
-    ok = images.view(-1, 28, 28)[:, ~inner].sum(1) == 0  # ink clear of a 2-pixel frame: none falls off the edge
-    assert ok.sum() > 50
-    assert torch.allclose(shifted[ok].sum(1), images[ok].sum(1))  # the same ink …
-    assert torch.allclose(moved[ok], moved[ok].round(), atol=1e-3)  # … moved by whole pixels …
-    assert moved[ok].abs().max() <= 2 + 1e-3 and (moved[ok].abs() > 0.5).any()  # … by at most 2, and not all by 0

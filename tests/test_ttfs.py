@@ -76,31 +76,6 @@ def test_errors_are_normalised_per_sample(norm):
     assert torch.allclose(w_small, weight.grad)
 
 
-def test_floored_step_scales_each_samples_update_in_every_layer():
-    """An output 2 steps off its target moves the weights by a fifth of the step that 20 steps off does (floor 10),
-    in the same direction, in both layers; the scale is filled after the forward pass, as the classifier does."""
-    from bioaware.models.ttfs_net import TTFSNetwork
-    from bioaware.train.losses import floored_step, ttfs_loss
-
-    torch.manual_seed(0)
-    in_times = ttfs_encode(torch.rand(1, 30), 40)
-    net = TTFSNetwork([30, 12, 3], [2.0, 2.0], [0.6, 1.0], 40)
-
-    def update(off: float) -> tuple[float, list[torch.Tensor]]:
-        net.zero_grad()
-        scale = torch.ones(1)
-        out = net(in_times, scale)[-1]
-        targets = out.detach() + torch.tensor([[off, 0.0, 0.0]])
-        scale.copy_(floored_step(out, targets, 10.0))
-        ttfs_loss(out, targets, 40).backward()
-        return scale.item(), [w.grad.clone() for w in net.weights]
-
-    (near, small), (far, full) = update(2.0), update(20.0)
-    assert (near, far) == pytest.approx((0.2, 1.0))
-    for s, f in zip(small, full):
-        assert f.abs().sum() > 0 and torch.allclose(s, 0.2 * f)
-
-
 def test_aggressive_and_relative_targets():
     times = torch.tensor([[30.0, 20.0, 256.0], [256.0, 256.0, 256.0]])
     desired = torch.tensor([0, 2])

@@ -20,8 +20,7 @@ class TTFSNetwork(nn.Module):
     """Sizes [n_in, h, …, n_out]; layer k has weights uniform in [`init_low[k]`, `init_high[k]`) (low 0 when not
     given) and threshold `thresholds[k]`.
 
-    `forward` maps input spike times [B, n_in] (steps, T = silent) to every layer's spike times; `error_scale`
-    [B] (optional) scales each sample's normalised error in every layer (see `if_spike_times`).
+    `forward` maps input spike times [B, n_in] (steps, T = silent) to every layer's spike times.
     """
 
     def __init__(self, sizes: list[int], thresholds: list[float], init_high: list[float], steps: int,
@@ -39,10 +38,10 @@ class TTFSNetwork(nn.Module):
             nn.Parameter(uniform_weights(n_out, n_in, low, high))
             for n_in, n_out, low, high in zip(sizes, sizes[1:], init_low, init_high))
 
-    def forward(self, in_times: torch.Tensor, error_scale: torch.Tensor | None = None) -> list[torch.Tensor]:
+    def forward(self, in_times: torch.Tensor) -> list[torch.Tensor]:
         times, out = in_times, []
         for weight, threshold in zip(self.weights, self.thresholds):
-            times = if_spike_times(times, weight, threshold, self.steps, self.norm, self.causal_input_grad, error_scale)
+            times = if_spike_times(times, weight, threshold, self.steps, self.norm, self.causal_input_grad)
             out.append(times)
         return out
 

@@ -12,7 +12,6 @@ import torch
 from tqdm.auto import tqdm
 
 from bioaware.config import TrainSection
-from bioaware.data.augment import random_shift
 from bioaware.errors import Interrupted
 from bioaware.log import info
 from bioaware.train.checkpoint import fingerprint, load_checkpoint, save_checkpoint
@@ -95,9 +94,8 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
             for group, base in zip(task.optimizer.param_groups, base_lrs):
                 group["lr"] = learning_rate(base, t.lr_schedule, step, total)
             index = order[b * t.batch_size:(b + 1) * t.batch_size]
-            images = random_shift(train_x[index], t.shift, generator) if t.shift else train_x[index]
-            loss = task.train_batch(images, generator, train_y[index]) if task.supervised \
-                else task.train_batch(images, generator)
+            loss = task.train_batch(train_x[index], generator, train_y[index]) if task.supervised \
+                else task.train_batch(train_x[index], generator)
             losses = loss if isinstance(loss, dict) else {"loss": loss}  # GANs report each network's loss too
             step += 1
             run.log({"phase": task.phase, "kind": "train", "epoch": epoch, "step": step, **losses,

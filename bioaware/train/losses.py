@@ -61,12 +61,6 @@ def ttfs_targets(times: torch.Tensor, desired: torch.Tensor, steps: int, margin:
     return targets.scatter(1, desired[:, None], goal)
 
 
-def floored_step(times: torch.Tensor, targets: torch.Tensor, floor: float) -> torch.Tensor:
-    """Per-sample factor [B] in [0, 1] for the normalised error: ‖t − target‖₂ / `floor` (steps), at most 1 — a
-    sample whose output is within `floor` steps of its targets moves the weights by a proportionally smaller step."""
-    return ((times.detach() - targets).norm(dim=1) / floor).clamp(max=1.0)
-
-
 def ttfs_loss(times: torch.Tensor, targets: torch.Tensor, steps: int) -> torch.Tensor:
     """½ mean over samples of Σ ((t − target)/T)²; the layers' per-sample error normalisation makes its scale moot."""
     return 0.5 * ((times - targets) / steps).pow(2).sum(1).mean()

@@ -10,7 +10,7 @@ import torch
 from bioaware.config import ModelSection, TTFSSection, TrainSection
 from bioaware.models.functional.ttfs import membrane_bins, ttfs_encode
 from bioaware.models.ttfs_net import TTFSNetwork, uniform_weights
-from bioaware.train.losses import floored_step, ttfs_loss, ttfs_targets
+from bioaware.train.losses import ttfs_loss, ttfs_targets
 from bioaware.train.tasks import Task, make_optimizer
 
 
@@ -80,11 +80,8 @@ class TTFSClassifierTask(Task):
         return ttfs_encode(images, self.tt.steps).to(self.device)
 
     def train_batch(self, images, generator, labels):
-        scale = torch.ones(len(images), device=self.device) if self.tt.error_floor > 0 else None
-        hidden, output = self.model(self.encode(images), scale)
+        hidden, output = self.model(self.encode(images))
         targets = ttfs_targets(output, labels.to(self.device), self.tt.steps, self.tt.margin, self.tt.target)
-        if scale is not None:
-            scale.copy_(floored_step(output, targets, self.tt.error_floor))  # read by the backward pass
         loss = self._update(ttfs_loss(output, targets, self.tt.steps))
         if self.tt.reset_dead_every:
             self._reset_dead(hidden, generator)

@@ -8,8 +8,7 @@ schedule and in S4NN). A neuron that never crosses within the window gets t_j = 
 
 Gradients are S4NN's temporal backprop: t_j is treated as T − Σ_i w_ji·[t_i < t_j] (ReLU-like), so
 ∂t_j/∂w_ji = −[t_i < t_j] and ∂t_j/∂t_i = w_ji·[t_i < t_j]; the error arriving at each layer is
-normalised per sample (L1 or L2 norm) before it is used, and optionally scaled per sample afterwards
-(`error_scale`, e.g. a step that shrinks once the sample's output error is small).
+normalised per sample (L1 or L2 norm) before it is used.
 """
 
 from __future__ import annotations
@@ -61,37 +60,32 @@ def _normalise(g: torch.Tensor, norm: str) -> torch.Tensor:
 
 class _IFSpikeTimes(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, in_times, weight, threshold, steps, norm, causal_input_grad, error_scale):
+    def forward(ctx, in_times, weight, threshold, steps, norm, causal_input_grad):
         out = first_crossing(membrane_bins(in_times, weight, steps), threshold)
         ctx.save_for_backward(in_times, weight, out)
-        ctx.norm, ctx.causal, ctx.error_scale = norm, causal_input_grad, error_scale
+        ctx.norm, ctx.causal = norm, causal_input_grad
         return out
 
     @staticmethod
     def backward(ctx, grad):
         in_times, weight, out = ctx.saved_tensors
         g = _normalise(grad, ctx.norm)
-        if ctx.error_scale is not None:
-            g = g * ctx.error_scale[:, None].to(g.dtype)
         before = (in_times[:, None, :] < out[:, :, None]).to(g.dtype)  # [B, out, in]: input i fired before j
         grad_w = -torch.einsum("bj,bji->ji", g, before)
         grad_in = None
         if ctx.needs_input_grad[0]:
             grad_in = torch.einsum("bj,ji,bji->bi", g, weight, before) if ctx.causal else g @ weight
-        return grad_in, grad_w, None, None, None, None, None
+        return grad_in, grad_w, None, None, None, None
 
 
 def if_spike_times(in_times: torch.Tensor, weight: torch.Tensor, threshold: float, steps: int,
-                   norm: str = "l2", causal_input_grad: bool = True,
-                   error_scale: torch.Tensor | None = None) -> torch.Tensor:
+                   norm: str = "l2", causal_input_grad: bool = True) -> torch.Tensor:
     """Single-spike IF layer: input spike times [B, in] (steps; T = silent), weight [out, in] → times [B, out].
 
     `causal_input_grad = False` passes ∂t_j/∂t_i = w_ji from every input, also from inputs that fired
     after t_j or never (the ReLU-like linearisation without its causal gate), so that a generator's
     silent outputs still hear from the discriminator.
-    `error_scale` [B] multiplies each sample's normalised error in the backward pass. It is read when
-    backward runs, so the caller may fill it in place after the forward pass (from the output error).
     """
     if norm not in NORMS:
         raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
-    return _IFSpikeTimes.apply(in_times, weight, float(threshold), int(steps), norm, causal_input_grad, error_scale)
+    return _IFSpikeTimes.apply(in_times, weight, float(threshold), int(steps), norm, causal_input_grad)
