@@ -67,14 +67,14 @@ def test_gans_train_and_are_judged(gan_run):
     assert epochs == {"snn": {0}, "ann_gan": {0, 1}}  # the ANN GAN gets its own number of epochs
 
 
-def _tiny_spiking_gan(generator_loss: str = "adversarial"):
+def _tiny_spiking_gan(generator_loss: str = "adversarial", hidden_low: float = 0.0):
     """A 100-100-784 Spiking-GAN (T = 64) in the configured regime: dark generator start (output weights
-    U[-3, 3.5)), early hidden layer (θ 30), ungated discriminator gradient."""
+    U[-3, 3.5)), early hidden layer (θ 30, weights U[hidden_low, 5)), ungated discriminator gradient."""
     from bioaware.config import config_from_dict
     from bioaware.train.gan import SpikingGANTask
 
     cfg = config_from_dict({"model": {"kind": "spiking_gan", "hidden": 100}, "ttfs": {
-        "steps": 64, "digit": 1, "thresholds": [30.0, 100.0], "init_low": [0.0, -3.0], "init_high": [5.0, 3.5],
+        "steps": 64, "digit": 1, "thresholds": [30.0, 100.0], "init_low": [hidden_low, -3.0], "init_high": [5.0, 3.5],
         "target": "aggressive", "margin": 0.0, "grad_norm": "l2", "generator_lr": 0.02, "d_causal_input_grad": False,
         "generator_loss": generator_loss}, "train": {"batch_size": 16, "optimizer": "sgd", "lr": 0.2}})
     torch.manual_seed(0)
@@ -111,6 +111,33 @@ def test_feature_matching_generator_draws_varied_ones(mnist_data):
         assert torch.corrcoef(torch.stack([samples.mean(0), ones.mean(0)]))[0, 1] > 0.6, loss
         spread[loss] = float(samples.std(0).mean())  # per-pixel spread across samples
     assert spread["feature_matching"] > 1.5 * spread["adversarial"], spread
+
+
+def _isolated_pixels(samples: torch.Tensor) -> float:
+    """Fraction of lit pixels none of whose four neighbours is lit (speckle; real digits: ~0)."""
+    lit = (samples.view(-1, 1, 28, 28) > 0).float()
+    cross = torch.tensor([[[[0.0, 1, 0], [1, 0, 1], [0, 1, 0]]]])
+    alone = (lit > 0) & (torch.nn.functional.conv2d(lit, cross, padding=1) == 0)
+    return float(alone.sum() / lit.sum().clamp_min(1))
+
+
+def test_signed_generator_hidden_weights_remove_speckle(mnist_data):
+    """With all-positive hidden weights every generator hidden neuron fires whatever the noise, so pixels near
+    threshold flicker; signed ones (U[-4, 5), the config's) let the noise decide which fire, and the feature-
+    matching samples have fewer isolated pixels and a mean closer to the real ones'."""
+    ones = mnist_data.train_x[mnist_data.train_y == 1]
+    isolated, corr = {}, {}
+    for low in (0.0, -4.0):
+        task = _tiny_spiking_gan("feature_matching", hidden_low=low)
+        with torch.no_grad():
+            hidden = task.generator(task.noise_times(200, torch.Generator().manual_seed(5)))[0]
+        fires_for_some_noise = ((hidden < 64).float().mean(0) % 1.0 > 0).sum()
+        assert (fires_for_some_noise > 10) if low < 0 else (fires_for_some_noise == 0), low
+        samples = _train_on(task, ones)
+        isolated[low] = _isolated_pixels(samples)
+        corr[low] = float(torch.corrcoef(torch.stack([samples.mean(0), ones.mean(0)]))[0, 1])
+    assert _isolated_pixels(ones[:200]) < 0.01
+    assert isolated[-4.0] < 0.5 * isolated[0.0] and corr[-4.0] > max(corr[0.0], 0.8), (isolated, corr)
 
 
 def test_gan_generator_and_discriminator_run_in_brian2(gan_run):
