@@ -33,11 +33,11 @@ def decide(in_times: torch.Tensor, hidden: torch.Tensor, output: torch.Tensor, w
     first = output.min(1).values
     step = torch.where(first < steps, first - 1, torch.full_like(first, steps - 1)).long()
     potential = membrane_bins(hidden, w_out.to(hidden.dtype), steps)[torch.arange(len(first)), step]
-    candidates = (output == first[:, None]) | (first[:, None] >= steps)
+    first_to_fire = (output == first[:, None]) & (first[:, None] < steps)
+    candidates = first_to_fire | (first[:, None] >= steps)
     predicted = torch.where(candidates, potential, torch.full_like(potential, -torch.inf)).argmax(1)
     before = lambda t: ((t <= first[:, None]) & (t < steps)).sum(1)  # noqa: E731
-    return Decisions(predicted, (output == first[:, None]) & (first[:, None] < steps), first,
-                     before(hidden) + before(output), before(in_times),
+    return Decisions(predicted, first_to_fire, first, before(hidden) + before(output), before(in_times),
                      (hidden < steps).sum(1) + (output < steps).sum(1))
 
 
