@@ -101,6 +101,7 @@ class TrainSection:
     mask: bool = True  # XOR error mask of the membrane loss
     noise: float = 0.0  # η: inputs are x + η·N(0, 1) clipped to [0, 1], targets stay clean (train and test)
     checkpoint_every: int = 100  # batches between checkpoints
+    select_every: int = 0  # spiking_gan (both GANs): batches between checks of 1,000 samples against the digit's training images; the run keeps the best model seen (recognised ≥ 0.9 first, then the lowest Fréchet distance); 0: keep the last
     device: str = "cpu"  # cpu | cuda (comsa_ae and ANN models; checkpoints are portable between the two)
 
 
@@ -225,6 +226,9 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
         raise BioawareError(f"{source}: ttfs.reset_dead_below must be a fraction of images in [0, 1), got {cfg.ttfs.reset_dead_below}")
     if cfg.model.kind in ("ttfs_classifier", "spiking_gan") and (cfg.train.update != "bptt" or cfg.train.noise):
         raise BioawareError(f"{source}: model.kind = {cfg.model.kind!r} trains with train.update = 'bptt' and no train.noise")
+    if cfg.train.select_every < 0 or (cfg.train.select_every and cfg.model.kind != "spiking_gan"):
+        raise BioawareError(f"{source}: train.select_every keeps the best GAN checkpoint; it must be ≥ 0, "
+                            f"and 0 for model.kind = {cfg.model.kind!r}")
     if cfg.baselines.ann_gan_epochs < 0:
         raise BioawareError(f"{source}: baselines.ann_gan_epochs must be ≥ 0 (0: train.epochs), got {cfg.baselines.ann_gan_epochs}")
     if cfg.baselines.ann_gan and cfg.model.kind != "spiking_gan":

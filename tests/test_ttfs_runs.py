@@ -24,7 +24,7 @@ def classifier_run(tmp_path_factory, mnist_data):
 def gan_run(tmp_path_factory, mnist_data):
     return _train_small(tmp_path_factory.mktemp("runs") / "gan", mnist_data, {"kind": "spiking_gan", "hidden": 30},
                         600, 200, {"ttfs": {**TTFS["ttfs"], "digit": 1, "noise_size": 20},
-                                   "train": {"batch_size": 16, "optimizer": "sgd", "lr": 0.05},
+                                   "train": {"batch_size": 16, "optimizer": "sgd", "lr": 0.05, "select_every": 2},
                                    "baselines": {"ann_gan": True, "adam_lr": 2e-3, "ann_gan_epochs": 2}})
 
 
@@ -65,6 +65,44 @@ def test_gans_train_and_are_judged(gan_run):
     assert any("d_loss" in row and "g_loss" in row for row in rows)
     epochs = {phase: {row["epoch"] for row in rows if row["phase"] == phase and row["kind"] == "train"} for phase in r}
     assert epochs == {"snn": {0}, "ann_gan": {0, 1}}  # the ANN GAN gets its own number of epochs
+
+
+def test_gans_keep_their_best_checked_model(gan_run, mnist_data):
+    from bioaware.data.datasets import ImageData
+    from bioaware.train.pipeline import build_tasks, open_run, restore
+
+    results = json.loads((gan_run / "results.json").read_text())["results"]
+    rows = [json.loads(line) for line in (gan_run / "metrics.jsonl").read_text().splitlines()]
+    run, cfg, config = open_run(gan_run)
+    data = ImageData(mnist_data.train_x[:600], mnist_data.train_y[:600], mnist_data.test_x[:200],
+                     mnist_data.test_y[:200], source="test subset")  # the fixture's images
+    for task, _ in build_tasks(cfg):
+        checks = [r for r in rows if r["phase"] == task.phase and r["kind"] == "select"]
+        assert [r["step"] for r in checks][:2] == [2, 4] and len(checks) >= 3  # every 2 batches and at the end
+        best = min(checks, key=lambda r: r["score"])
+        assert results[task.phase]["kept_batch"] == best["step"]
+        again = task.validator(data, run, cfg.run.seed)(restore(task, run, config))
+        assert again["frechet_train"] == pytest.approx(best["frechet_train"])  # the checkpoint is the kept model
+    assert not list(gan_run.glob("*.best.ckpt"))
+    assert (gan_run / "figures" / "selection.png").stat().st_size > 0
+
+
+def test_gan_selection_survives_an_interruption(mnist_data, tmp_path):
+    from bioaware.config import config_from_dict
+    from bioaware.data.datasets import ImageData
+    from bioaware.train.pipeline import run_training
+
+    cfg = config_from_dict({"data": {"dataset": "mnist_5k"}, "model": {"kind": "spiking_gan", "hidden": 20},
+                            "ttfs": {**TTFS["ttfs"], "digit": 1, "noise_size": 10},
+                            "train": {"batch_size": 8, "optimizer": "sgd", "lr": 0.05, "select_every": 2,
+                                      "checkpoint_every": 1}})
+    data = ImageData(mnist_data.train_x[:400], mnist_data.train_y[:400], mnist_data.test_x[:50],
+                     mnist_data.test_y[:50], source="test subset")
+    straight = run_training(cfg, tmp_path / "straight", data=data)["snn"]
+    assert run_training(cfg, tmp_path / "resumed", data=data, max_batches=3) == {}
+    assert (tmp_path / "resumed" / "snn.best.ckpt").is_file()
+    resumed = run_training(cfg, tmp_path / "resumed", data=data)["snn"]
+    assert resumed == straight
 
 
 def _tiny_spiking_gan(generator_loss: str = "adversarial", hidden_low: float = 0.0):
@@ -176,6 +214,7 @@ def test_sample_quality_measures(mnist_data):
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreset_dead_below = 2.0', "ttfs.reset_dead_below must be a fraction"),
     ('[model]\nkind = "roy_ae"\n[baselines]\nann_gan = true', "baselines.ann_gan"),
     ('[model]\nkind = "spiking_gan"\n[baselines]\nann_gan = true\nann_gan_epochs = -1', "baselines.ann_gan_epochs must be"),
+    ('[model]\nkind = "ttfs_classifier"\n[train]\nselect_every = 100', "train.select_every keeps the best GAN"),
 ])
 def test_ttfs_config_errors(write_toml, body, message):
     from bioaware.config import load_config

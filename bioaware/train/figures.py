@@ -53,6 +53,29 @@ def loss_curves(metrics: list[dict], path: Path) -> None:
     save_figure(fig, path)
 
 
+def selection_curves(metrics: list[dict], path: Path) -> None:
+    """Model-selection checks per phase: recognised fraction and Fréchet distance (training images) per
+    batch, the kept model circled."""
+    phases = list(dict.fromkeys(r["phase"] for r in metrics if r.get("kind") == "select"))
+    if not phases:
+        return
+    fig, axes = plt.subplots(1, len(phases), figsize=(4.5 * len(phases), 3), squeeze=False)
+    for ax, phase in zip(axes[0], phases):
+        rows = [r for r in metrics if r.get("phase") == phase and r.get("kind") == "select"]
+        steps = np.array([r["step"] for r in rows])
+        ax.plot(steps, [r["frechet_train"] for r in rows], color="tab:blue")
+        ax.set(title=phase, xlabel="batch", ylabel="Fréchet distance (training images)")
+        other = ax.twinx()
+        other.plot(steps, [r["recognised"] for r in rows], color="tab:orange")
+        other.set_ylabel("recognised (p ≥ 0.9)", color="tab:orange")
+        other.set_ylim(-0.02, 1.02)
+        for kept in (r for r in metrics if r.get("phase") == phase and r.get("kind") == "kept"):
+            ax.plot([kept["step"]], [next(r["frechet_train"] for r in rows if r["step"] == kept["step"])],
+                    "o", mfc="none", mec="black", ms=10)
+    fig.tight_layout()
+    save_figure(fig, path)
+
+
 def mse_bars(labels: list[str], mse: list[float], paper: list[float | None], path: Path) -> None:
     """Horizontal bars of test MSE per (run, model); the paper's figure for that row as a black tick."""
     fig, ax = plt.subplots(figsize=(7, 0.35 * len(labels) + 1.2))

@@ -26,6 +26,8 @@ from bioaware.train.tasks import Task, make_optimizer
 
 REAL, FAKE = 0, 1
 QUALITY_SAMPLES = 5000
+SELECTION_SAMPLES, SELECTION_REAL = 1000, 2000  # model selection: generated vs the digit's training images
+RECOGNISED_ENOUGH = 0.9  # model selection prefers samples recognised at least this often (the issue's target)
 
 
 def uniform_noise(n: int, size: int, generator: torch.Generator) -> torch.Tensor:
@@ -64,6 +66,23 @@ class GANTask(Task):
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
         """n generated images [n, 784] in [0, 1] (cpu)."""
         raise NotImplementedError
+
+    def validator(self, data, run, seed: int):
+        """A function task → {recognised, frechet_train, score} on 1,000 samples (fixed noise) against the
+        digit's first 2,000 training images, never the test set; score: recognised ≥ 0.9 first, then lower FD."""
+        from bioaware.evaluation.digit_classifier import cached_digit_classifier
+        from bioaware.evaluation.sample_quality import sample_quality
+
+        judge, _ = cached_digit_classifier(run.path, data, seed)
+        real = self.training_set(data)[0][:SELECTION_REAL]
+
+        def validate(task: "GANTask") -> dict:
+            q = sample_quality(judge, task.sample(SELECTION_SAMPLES, torch.Generator().manual_seed(seed + 3)), real,
+                               self.tt.digit)
+            return {"recognised": q["recognised"], "frechet_train": q["frechet"],
+                    "score": [int(q["recognised"] < RECOGNISED_ENOUGH), q["frechet"]]}
+
+        return validate
 
     @torch.no_grad()
     def test_metrics(self, data, batch_size: int, seed: int, run) -> dict:

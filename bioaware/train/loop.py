@@ -1,5 +1,5 @@
 """The training loop every task shares: data order, progress bar, learning-rate schedule,
-periodic checkpoints, resume after interruption, and test-set evaluation."""
+periodic checkpoints, resume after interruption, model selection, and test-set evaluation."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import math
 import signal
 import threading
 from contextlib import contextmanager
+from typing import Callable
 
 import torch
 from tqdm.auto import tqdm
@@ -52,24 +53,28 @@ def total_batches(n_train: int, t: TrainSection) -> int:
 
 
 def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunDir, config: dict,
-        max_batches: int | None = None, train_y: torch.Tensor | None = None) -> int:
+        max_batches: int | None = None, train_y: torch.Tensor | None = None,
+        validate: Callable[[Task], dict] | None = None) -> int:
     """Train `task` for `t.epochs` epochs, resuming from its checkpoint in `run` if there is one.
 
     Batches are drawn in an order fixed by (seed, epoch); the encoder's random generator is part
     of the checkpoint, so a resumed run repeats exactly what an uninterrupted one does.
     `max_batches` stops (with a checkpoint) after that many batches in this call. Supervised tasks
-    also get the batch's labels from `train_y`. Returns the step reached.
+    also get the batch's labels from `train_y`. With `validate` (every `t.select_every` batches and
+    at the end; it returns metrics with a "score", lower is better) the best model seen is kept in
+    `<phase>.best.ckpt` and becomes the phase's checkpoint when training ends. Returns the step reached.
     """
     n_batches = math.ceil(len(train_x) / t.batch_size)
     total = total_batches(len(train_x), t)
     ckpt = run.checkpoint(task.phase)
     generator = torch.Generator().manual_seed(seed)
-    step = 0
+    best_ckpt = ckpt.with_suffix(".best.ckpt")
+    step, best = 0, None
     if ckpt.exists():
         state = load_checkpoint(ckpt, config)
         task.load_state_dict(state["task"])
         generator.set_state(state["rng"])
-        step = state["step"]
+        step, best = state["step"], state.get("best")
         if step >= total:
             info(f"{task.phase}: already trained ({step} batches) in {run.path}")
             return step
@@ -78,7 +83,16 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
 
     def save() -> None:
         save_checkpoint(ckpt, {"task": task.state_dict(), "rng": generator.get_state(), "step": step,
-                               "fingerprint": fingerprint(config)})
+                               "fingerprint": fingerprint(config), "best": best})
+
+    def select() -> None:
+        nonlocal best
+        row = validate(task)
+        task.model.train()
+        run.log({"phase": task.phase, "kind": "select", "step": step, **row})
+        if best is None or row["score"] < best["score"]:
+            best = {"step": step, **row}
+            save_checkpoint(best_ckpt, {"task": task.state_dict(), "fingerprint": fingerprint(config)})
 
     base_lrs = [g["lr"] for g in task.optimizer.param_groups]
     stop_at = total if max_batches is None else min(total, step + max_batches)
@@ -102,6 +116,8 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
                      "lr": task.optimizer.param_groups[0]["lr"]})
             bar.update()
             bar.set_postfix({k: f"{v:.4g}" for k, v in losses.items()}, refresh=False)
+            if validate is not None and (step % t.select_every == 0 or step == total):
+                select()
             if stop.is_set():
                 save()
                 raise Interrupted(task.phase, step)
@@ -109,6 +125,14 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
                 save()
     for group, base in zip(task.optimizer.param_groups, base_lrs):
         group["lr"] = base
+    if step == total and best is not None:
+        if best["step"] != step:
+            task.load_state_dict(load_checkpoint(best_ckpt, config)["task"])
+            save()
+        best_ckpt.unlink(missing_ok=True)
+        run.log({"phase": task.phase, "kind": "kept", "step": best["step"], "of": total})
+        info(f"{task.phase}: kept the model of batch {best['step']} of {total} "
+             f"({', '.join(f'{k} {v:.3f}' for k, v in best.items() if isinstance(v, float))})")
     return step
 
 

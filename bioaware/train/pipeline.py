@@ -11,7 +11,7 @@ from bioaware.config import Config, TrainSection, config_from_dict
 from bioaware.errors import BioawareError
 from bioaware.train.checkpoint import load_checkpoint
 from bioaware.data.datasets import ImageData, load_images
-from bioaware.train.figures import loss_curves
+from bioaware.train.figures import loss_curves, selection_curves
 from bioaware.train.loop import fit, total_batches
 from bioaware.train.rundir import RunDir
 from bioaware.train.tasks import AnnAutoencoderTask, SpikingAutoencoderTask, Task, TemporalAutoencoderTask
@@ -70,13 +70,18 @@ def run_training(cfg: Config, run_dir: Path, fresh: bool = False, max_batches: i
     results: dict[str, dict] = {}
     for task, train_cfg in build_tasks(cfg):
         train_x, train_y = task.training_set(data)
-        reached = fit(task, train_x, train_cfg, cfg.run.seed, run, config, max_batches, train_y)
+        validate = task.validator(data, run, cfg.run.seed) if train_cfg.select_every else None
+        reached = fit(task, train_x, train_cfg, cfg.run.seed, run, config, max_batches, train_y, validate)
         if reached < total_batches(len(train_x), train_cfg):
             continue
         results[task.phase] = task.test_metrics(data, cfg.train.batch_size, cfg.run.seed, run)
+        kept = [r for r in run.metrics() if r.get("phase") == task.phase and r.get("kind") == "kept"]
+        if kept:
+            results[task.phase] |= {"kept_batch": kept[-1]["step"], "of_batches": kept[-1]["of"]}
         run.log({"phase": task.phase, "kind": "test", **results[task.phase]})
         task.figures(data, cfg.run.seed, run, results[task.phase])
     loss_curves(run.metrics(), run.figures / "loss.png")
+    selection_curves(run.metrics(), run.figures / "selection.png")
     if results:
         run.write_json("results.json", {"results": results, **({"paper": PAPER_MSE} if cfg.model.kind in ("roy_ae", "conv_if_ae", "ann_ae") else {})})
     return results
