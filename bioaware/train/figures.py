@@ -64,7 +64,8 @@ def selection_curves(metrics: list[dict], path: Path) -> None:
         rows = [r for r in metrics if r.get("phase") == phase and r.get("kind") == "select"]
         steps = np.array([r["step"] for r in rows])
         ax.plot(steps, [r["frechet_train"] for r in rows], color="tab:blue")
-        ax.set(title=phase, xlabel="batch", ylabel="Fréchet distance (training images)")
+        ax.set(title=phase, xlabel="batch")
+        ax.set_ylabel("Fréchet distance (training images)", color="tab:blue")
         other = ax.twinx()
         other.plot(steps, [r["recognised"] for r in rows], color="tab:orange")
         other.set_ylabel("recognised (p ≥ 0.9)", color="tab:orange")
