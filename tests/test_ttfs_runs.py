@@ -53,6 +53,20 @@ def test_classifier_exports_and_agrees_with_brian2(classifier_run, tmp_path):
     assert (classifier_run / "compare" / "report.html").is_file()
 
 
+def test_gan_without_images_of_its_digit_is_refused(mnist_data):
+    from bioaware.config import config_from_dict
+    from bioaware.data.datasets import ImageData
+    from bioaware.errors import BioawareError
+    from bioaware.train.gan import SpikingGANTask
+
+    cfg = config_from_dict({"model": {"kind": "spiking_gan", "hidden": 10}, "ttfs": {**TTFS["ttfs"], "digit": 3}})
+    zeros = mnist_data.train_y == 0
+    data = ImageData(mnist_data.train_x[zeros][:20], mnist_data.train_y[zeros][:20], mnist_data.test_x[:5],
+                     mnist_data.test_y[:5], source="zeros only")
+    with pytest.raises(BioawareError, match="zeros only has no training images of digit 3"):
+        SpikingGANTask(cfg.model, cfg.ttfs, cfg.train).training_set(data)
+
+
 def test_gans_train_and_are_judged(gan_run):
     r = json.loads((gan_run / "results.json").read_text())["results"]
     assert set(r) == {"snn", "ann_gan"}
@@ -96,8 +110,9 @@ def test_gan_selection_survives_an_interruption(mnist_data, tmp_path):
                             "ttfs": {**TTFS["ttfs"], "digit": 1, "noise_size": 10},
                             "train": {"batch_size": 8, "optimizer": "sgd", "lr": 0.05, "select_every": 2,
                                       "checkpoint_every": 1}})
-    data = ImageData(mnist_data.train_x[:400], mnist_data.train_y[:400], mnist_data.test_x[:50],
-                     mnist_data.test_y[:50], source="test subset")
+    train, test = mnist_data.train_y == 1, mnist_data.test_y == 1  # the embedded subset is sorted by digit
+    data = ImageData(mnist_data.train_x[train][:48], mnist_data.train_y[train][:48], mnist_data.test_x[test][:50],
+                     mnist_data.test_y[test][:50], source="test subset")
     straight = run_training(cfg, tmp_path / "straight", data=data)["snn"]
     assert run_training(cfg, tmp_path / "resumed", data=data, max_batches=3) == {}
     assert (tmp_path / "resumed" / "snn.best.ckpt").is_file()
@@ -195,7 +210,11 @@ def test_sample_quality_measures(mnist_data):
     judge = train_digit_classifier(mnist_data.train_x[:4000], mnist_data.train_y[:4000], epochs=3)
     real = mnist_data.test_x[:400]
     same = sample_quality(judge, real, real)
-    assert same["frechet"] == pytest.approx(0.0, abs=1e-3)
+    assert same["frechet"] == pytest.approx(0.0, abs=1e-3) and same["variety"] == pytest.approx(1.0)
+    one_image = sample_quality(judge, real[:1].repeat(400, 1), real)  # a generator that ignores its noise
+    assert one_image["variety"] < 1e-6
+    assert one_image["frechet_covariance_term"] == pytest.approx(same["frechet_covariance_term"] + one_image["frechet"]
+                                                                 - one_image["frechet_mean_term"])
     noise = sample_quality(judge, torch.rand(400, 784), real)
     assert noise["frechet"] > 10 * max(same["frechet"], 1.0)
     sevens = mnist_data.test_x[mnist_data.test_y == 7][:100]

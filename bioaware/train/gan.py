@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from bioaware.config import ModelSection, TTFSSection, TrainSection
+from bioaware.errors import BioawareError
 from bioaware.models.functional.ttfs import ttfs_decode, ttfs_encode
 from bioaware.models.ttfs_net import TTFSNetwork
 from bioaware.train.losses import ttfs_loss, ttfs_targets
@@ -52,6 +53,9 @@ class GANTask(Task):
     def training_set(self, data) -> tuple[torch.Tensor, torch.Tensor]:
         """Training images of the configured digit (all digits when ttfs.digit = −1)."""
         keep = data.train_y == self.tt.digit if self.tt.digit >= 0 else torch.ones_like(data.train_y, dtype=torch.bool)
+        if not keep.any():
+            raise BioawareError(f"{data.source} has no training images of digit {self.tt.digit}; "
+                                f"pick another ttfs.digit or a dataset that has it")
         return data.train_x[keep], data.train_y[keep]
 
     def _step(self, loss: torch.Tensor, frozen: nn.Module) -> float:
@@ -174,8 +178,10 @@ class AnnGANTask(GANTask):
 
 
 def quality_table(results: dict) -> str:
-    """Markdown table: recognised fraction and Fréchet distance per generator (phase)."""
-    rows = ["| generator | recognised (p ≥ 0.9) | Fréchet distance | samples / real |", "|---|---|---|---|"]
+    """Markdown table: recognised fraction, Fréchet distance (and its two terms) and variety per generator (phase)."""
+    rows = ["| generator | recognised (p ≥ 0.9) | Fréchet distance | its mean / covariance terms | variety | samples / real |",
+            "|---|---|---|---|---|---|"]
     for phase, r in results.items():
-        rows.append(f"| {phase} | {r['recognised']:.3f} | {r['frechet']:.2f} | {r['n_samples']} / {r['n_real']} |")
+        rows.append(f"| {phase} | {r['recognised']:.3f} | {r['frechet']:.2f} | {r['frechet_mean_term']:.1f} / "
+                    f"{r['frechet_covariance_term']:.1f} | {r['variety']:.3f} | {r['n_samples']} / {r['n_real']} |")
     return "\n".join(rows)
