@@ -34,14 +34,21 @@ def reconstruction_grid(rows: dict[str, np.ndarray], path: Path, title: str = ""
     save_figure(fig, path)
 
 
-def loss_curves(metrics: list[dict], path: Path) -> None:
-    """Training loss per batch for every phase of the run (one panel each, moving average of 20)."""
-    phases = list(dict.fromkeys(r["phase"] for r in metrics if r.get("kind") == "train"))
+def _panel_per_phase(metrics: list[dict], kind: str, width: float, path: Path, draw) -> None:
+    """One panel per phase that logged rows of `kind`, drawn by draw(axis, phase, its rows); saved to `path`."""
+    phases = list(dict.fromkeys(r["phase"] for r in metrics if r.get("kind") == kind))
     if not phases:
         return
-    fig, axes = plt.subplots(1, len(phases), figsize=(4 * len(phases), 3), squeeze=False)
+    fig, axes = plt.subplots(1, len(phases), figsize=(width * len(phases), 3), squeeze=False)
     for ax, phase in zip(axes[0], phases):
-        rows = [r for r in metrics if r.get("phase") == phase and r.get("kind") == "train"]
+        draw(ax, phase, [r for r in metrics if r.get("phase") == phase and r.get("kind") == kind])
+    fig.tight_layout()
+    save_figure(fig, path)
+
+
+def loss_curves(metrics: list[dict], path: Path) -> None:
+    """Training loss per batch for every phase of the run (one panel each, moving average of 20)."""
+    def draw(ax, phase: str, rows: list[dict]) -> None:
         steps = np.array([r["step"] for r in rows])
         loss = np.array([r["loss"] for r in rows])
         ax.plot(steps, loss, alpha=0.3, lw=0.8)
@@ -49,19 +56,14 @@ def loss_curves(metrics: list[dict], path: Path) -> None:
             ax.plot(steps[19:], np.convolve(loss, np.ones(20) / 20, mode="valid"), lw=1.5)
         ax.set(title=phase, xlabel="batch", ylabel="loss")
         ax.set_yscale("log")
-    fig.tight_layout()
-    save_figure(fig, path)
+
+    _panel_per_phase(metrics, "train", 4.0, path, draw)
 
 
 def selection_curves(metrics: list[dict], path: Path) -> None:
     """Model-selection checks per phase: recognised fraction and Fréchet distance (training images) per
     batch, the kept model circled."""
-    phases = list(dict.fromkeys(r["phase"] for r in metrics if r.get("kind") == "select"))
-    if not phases:
-        return
-    fig, axes = plt.subplots(1, len(phases), figsize=(4.5 * len(phases), 3), squeeze=False)
-    for ax, phase in zip(axes[0], phases):
-        rows = [r for r in metrics if r.get("phase") == phase and r.get("kind") == "select"]
+    def draw(ax, phase: str, rows: list[dict]) -> None:
         steps = np.array([r["step"] for r in rows])
         ax.plot(steps, [r["frechet_train"] for r in rows], color="tab:blue")
         ax.set(title=phase, xlabel="batch")
@@ -73,8 +75,8 @@ def selection_curves(metrics: list[dict], path: Path) -> None:
         for kept in (r for r in metrics if r.get("phase") == phase and r.get("kind") == "kept"):
             ax.plot([kept["step"]], [next(r["frechet_train"] for r in rows if r["step"] == kept["step"])],
                     "o", mfc="none", mec="black", ms=10)
-    fig.tight_layout()
-    save_figure(fig, path)
+
+    _panel_per_phase(metrics, "select", 4.5, path, draw)
 
 
 def mse_bars(labels: list[str], mse: list[float], paper: list[float | None], path: Path) -> None:
