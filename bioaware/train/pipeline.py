@@ -80,8 +80,9 @@ def run_training(cfg: Config, run_dir: Path, fresh: bool = False, max_batches: i
             results[task.phase] |= {"kept_batch": kept[-1]["step"], "of_batches": kept[-1]["of"]}
         run.log({"phase": task.phase, "kind": "test", **results[task.phase]})
         task.figures(data, cfg.run.seed, run, results[task.phase])
-    loss_curves(run.metrics(), run.figures / "loss.png")
-    selection_curves(run.metrics(), run.figures / "selection.png")
+    metrics = run.metrics()
+    loss_curves(metrics, run.figures / "loss.png")
+    selection_curves(metrics, run.figures / "selection.png")
     if results:
         run.write_json("results.json", {"results": results, **({"paper": PAPER_MSE} if cfg.model.kind in ("roy_ae", "conv_if_ae", "ann_ae") else {})})
     return results
