@@ -120,14 +120,16 @@ def test_gan_selection_survives_an_interruption(mnist_data, tmp_path):
     assert resumed == straight
 
 
-def _tiny_spiking_gan(generator_loss: str = "adversarial", hidden_low: float = 0.0):
+def _tiny_spiking_gan(generator_loss: str = "adversarial", hidden_low: float = 0.0, output_low: float = -3.0):
     """A 100-100-784 Spiking-GAN (T = 64) in the configured regime: dark generator start (output weights
-    U[-3, 3.5)), early hidden layer (θ 30, weights U[hidden_low, 5)), ungated discriminator gradient."""
+    U[output_low, 0.5 − output_low), mean 0.25), early hidden layer (θ 30, weights U[hidden_low, 5)), ungated
+    discriminator gradient."""
     from bioaware.config import config_from_dict
     from bioaware.train.gan import SpikingGANTask
 
     cfg = config_from_dict({"model": {"kind": "spiking_gan", "hidden": 100}, "ttfs": {
-        "steps": 64, "digit": 1, "thresholds": [30.0, 100.0], "init_low": [hidden_low, -3.0], "init_high": [5.0, 3.5],
+        "steps": 64, "digit": 1, "thresholds": [30.0, 100.0], "init_low": [hidden_low, output_low],
+        "init_high": [5.0, 0.5 - output_low],
         "target": "aggressive", "margin": 0.0, "grad_norm": "l2", "generator_lr": 0.02, "d_causal_input_grad": False,
         "generator_loss": generator_loss}, "train": {"batch_size": 16, "optimizer": "sgd", "lr": 0.2}})
     torch.manual_seed(0)

@@ -61,8 +61,8 @@ def loss_curves(metrics: list[dict], path: Path) -> None:
 
 
 def selection_curves(metrics: list[dict], path: Path) -> None:
-    """Model-selection checks per phase: recognised fraction and Fréchet distance (training images) per
-    batch, the kept model circled."""
+    """Model-selection checks per phase: recognised fraction, variety (dashed) and Fréchet distance (training
+    images) per batch, the kept model circled."""
     def draw(ax, phase: str, rows: list[dict]) -> None:
         steps = np.array([r["step"] for r in rows])
         ax.plot(steps, [r["frechet_train"] for r in rows], color="tab:blue")
@@ -70,7 +70,8 @@ def selection_curves(metrics: list[dict], path: Path) -> None:
         ax.set_ylabel("Fréchet distance (training images)", color="tab:blue")
         other = ax.twinx()
         other.plot(steps, [r["recognised"] for r in rows], color="tab:orange")
-        other.set_ylabel("recognised (p ≥ 0.9)", color="tab:orange")
+        other.plot(steps, [r["variety"] for r in rows], color="tab:orange", ls="--")
+        other.set_ylabel("recognised (p ≥ 0.9), variety (dashed)", color="tab:orange")
         other.set_ylim(-0.02, 1.02)
         for kept in (r for r in metrics if r.get("phase") == phase and r.get("kind") == "kept"):
             ax.plot([kept["step"]], [next(r["frechet_train"] for r in rows if r["step"] == kept["step"])],

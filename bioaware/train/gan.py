@@ -72,8 +72,8 @@ class GANTask(Task):
         raise NotImplementedError
 
     def validator(self, data, run, seed: int):
-        """A function task → {recognised, frechet_train, score} on 1,000 samples (fixed noise) against the
-        digit's first 2,000 training images, never the test set; score: recognised ≥ 0.9 first, then lower FD."""
+        """A function task → {recognised, frechet_train, variety, score} on 1,000 samples (fixed noise) against
+        the digit's first 2,000 training images, never the test set; score: recognised ≥ 0.9 first, then lower FD."""
         from bioaware.evaluation.digit_classifier import cached_digit_classifier
         from bioaware.evaluation.sample_quality import sample_quality
 
@@ -83,7 +83,7 @@ class GANTask(Task):
         def validate(task: "GANTask") -> dict:
             q = sample_quality(judge, task.sample(SELECTION_SAMPLES, torch.Generator().manual_seed(seed + 3)), real,
                                self.tt.digit)
-            return {"recognised": q["recognised"], "frechet_train": q["frechet"],
+            return {"recognised": q["recognised"], "frechet_train": q["frechet"], "variety": q["variety"],
                     "score": [int(q["recognised"] < RECOGNISED_ENOUGH), q["frechet"]]}
 
         return validate
