@@ -195,6 +195,19 @@ def test_signed_generator_hidden_weights_remove_speckle(mnist_data):
     assert isolated[-4.0] < 0.5 * isolated[0.0] and corr[-4.0] > max(corr[0.0], 0.8), (isolated, corr)
 
 
+def test_wider_generator_output_init_gives_more_varied_samples(mnist_data):
+    """Feature matching gives every fake sample the same gradient, so the variety between samples is mostly
+    what the initial weights give: drawing the output weights from a wider range (same mean 0.25) makes the
+    trained samples differ more from each other while their mean still looks like the real ones'."""
+    ones = mnist_data.train_x[mnist_data.train_y == 1]
+    spread, corr = {}, {}
+    for low in (-3.0, -16.0):
+        samples = _train_on(_tiny_spiking_gan("feature_matching", hidden_low=-4.0, output_low=low), ones)
+        spread[low] = float(samples.std(0).mean())
+        corr[low] = float(torch.corrcoef(torch.stack([samples.mean(0), ones.mean(0)]))[0, 1])
+    assert spread[-16.0] > 1.5 * spread[-3.0] and min(corr.values()) > 0.8, (spread, corr)
+
+
 def test_gan_generator_and_discriminator_run_in_brian2(gan_run):
     from bioaware.compare.ttfs_report import compare_ttfs
 
