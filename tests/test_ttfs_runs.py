@@ -121,8 +121,8 @@ def test_gan_selection_survives_an_interruption(mnist_data, tmp_path):
 
 
 def _tiny_spiking_gan(generator_loss: str = "adversarial", hidden_low: float = 0.0, output_low: float = -3.0):
-    """A 100-100-784 Spiking-GAN (T = 64) in the configured regime: dark generator start (output weights
-    U[output_low, 0.5 − output_low), mean 0.25), early hidden layer (θ 30, weights U[hidden_low, 5)), ungated
+    """A 100-100-784 Spiking-GAN (T = 64): generator output weights U[output_low, 0.5 − output_low) (mean 0.25;
+    the default −3 starts mostly dark), early hidden layer (θ 30, weights U[hidden_low, 5)), ungated
     discriminator gradient."""
     from bioaware.config import config_from_dict
     from bioaware.train.gan import SpikingGANTask
@@ -144,6 +144,11 @@ def _train_on(task, images: torch.Tensor, batches: int = 150) -> torch.Tensor:
     return task.sample(200, torch.Generator().manual_seed(1))
 
 
+def _mean_image_corr(samples: torch.Tensor, real: torch.Tensor) -> float:
+    """Correlation between the samples' mean image and the real images' mean image."""
+    return float(torch.corrcoef(torch.stack([samples.mean(0), real.mean(0)]))[0, 1])
+
+
 def test_spiking_gan_generator_learns_the_digits_shape(mnist_data):
     """From all-silent outputs to samples whose mean image correlates with the real ones' mean, in 150 batches."""
     task = _tiny_spiking_gan()
@@ -152,7 +157,7 @@ def test_spiking_gan_generator_learns_the_digits_shape(mnist_data):
     assert task.sample(200, torch.Generator().manual_seed(1)).max() == 0.0  # every generated pixel starts silent
     ones = mnist_data.train_x[mnist_data.train_y == 1]
     samples = _train_on(task, ones)
-    assert torch.corrcoef(torch.stack([samples.mean(0), ones.mean(0)]))[0, 1] > 0.6
+    assert _mean_image_corr(samples, ones) > 0.6
     assert samples.std(1).mean() > 0.15  # images with strokes, not uniform grey
 
 
@@ -163,7 +168,7 @@ def test_feature_matching_generator_draws_varied_ones(mnist_data):
     spread = {}
     for loss in ("adversarial", "feature_matching"):
         samples = _train_on(_tiny_spiking_gan(loss), ones)
-        assert torch.corrcoef(torch.stack([samples.mean(0), ones.mean(0)]))[0, 1] > 0.6, loss
+        assert _mean_image_corr(samples, ones) > 0.6, loss
         spread[loss] = float(samples.std(0).mean())  # per-pixel spread across samples
     assert spread["feature_matching"] > 1.5 * spread["adversarial"], spread
 
@@ -190,7 +195,7 @@ def test_signed_generator_hidden_weights_remove_speckle(mnist_data):
         assert (fires_for_some_noise > 10) if low < 0 else (fires_for_some_noise == 0), low
         samples = _train_on(task, ones)
         isolated[low] = _isolated_pixels(samples)
-        corr[low] = float(torch.corrcoef(torch.stack([samples.mean(0), ones.mean(0)]))[0, 1])
+        corr[low] = _mean_image_corr(samples, ones)
     assert _isolated_pixels(ones[:200]) < 0.01
     assert isolated[-4.0] < 0.5 * isolated[0.0] and corr[-4.0] > max(corr[0.0], 0.8), (isolated, corr)
 
@@ -204,7 +209,7 @@ def test_wider_generator_output_init_gives_more_varied_samples(mnist_data):
     for low in (-3.0, -16.0):
         samples = _train_on(_tiny_spiking_gan("feature_matching", hidden_low=-4.0, output_low=low), ones)
         spread[low] = float(samples.std(0).mean())
-        corr[low] = float(torch.corrcoef(torch.stack([samples.mean(0), ones.mean(0)]))[0, 1])
+        corr[low] = _mean_image_corr(samples, ones)
     assert spread[-16.0] > 1.5 * spread[-3.0] and min(corr.values()) > 0.8, (spread, corr)
 
 
