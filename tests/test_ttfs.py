@@ -83,6 +83,10 @@ def test_aggressive_and_relative_targets():
     assert aggressive.tolist() == [[17.0, 256.0, 256.0], [256.0, 256.0, 0.0]]
     relative = ttfs_targets(times, desired, 256, 3.0, "relative")
     assert relative.tolist() == [[20.0, 23.0, 256.0], [256.0, 256.0, 253.0]]
+    # a deadline of 60 steps pulls a right but late winner (80) forward; one already ahead of it keeps its own time
+    late = torch.tensor([[80.0, 90.0, 62.5], [70.0, 50.0, 256.0]])
+    with_deadline = ttfs_targets(late, torch.tensor([0, 0]), 256, 3.0, "relative", deadline=60.0)
+    assert with_deadline.tolist() == [[60.0, 90.0, 63.0], [50.0, 53.0, 256.0]]
 
 
 def test_ties_break_by_potential_and_s4nn_counts_them_right():

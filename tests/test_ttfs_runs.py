@@ -37,6 +37,17 @@ def test_classifier_learns_and_reports_decisions(classifier_run):
     assert (classifier_run / "figures" / "hidden_filters_snn.png").stat().st_size > 0
 
 
+def test_deadline_makes_decisions_earlier(classifier_run, tmp_path, mnist_data):
+    """The same run with the right neuron's target at step ≤ 30: decisions come sooner, on fewer spikes."""
+    later = json.loads((classifier_run / "results.json").read_text())["results"]["snn"]
+    config = json.loads((classifier_run / "config.json").read_text())
+    sooner_run = _train_small(tmp_path / "deadline", mnist_data, config["model"], 1500, 100,
+                              {"ttfs": {**config["ttfs"], "deadline": 30.0}, "train": config["train"]}, shuffle=True)
+    sooner = json.loads((sooner_run / "results.json").read_text())["results"]["snn"]
+    assert sooner["decision_time"] < 0.7 * later["decision_time"]
+    assert sooner["spikes_to_decision"] < later["spikes_to_decision"] and sooner["accuracy"] > 0.3
+
+
 def test_classifier_exports_and_agrees_with_brian2(classifier_run, tmp_path):
     from bioaware.compare.ttfs_report import compare_ttfs
     from bioaware.interchange.export import export_nir
@@ -248,6 +259,7 @@ def test_sample_quality_measures(mnist_data):
 @pytest.mark.parametrize("body, message", [
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nthresholds = [100.0]', "ttfs.thresholds must be two positive numbers"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ndigit = 12', "ttfs.digit must be a digit"),
+    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\ntarget = "relative"\ndeadline = 300', "ttfs.deadline works with"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ninit_low = [0.0, 2.0]\ninit_high = [5.0, 1.0]', "ttfs.init_low must be two numbers below"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\ngrad_norm = "l3"', "ttfs.grad_norm"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreset_dead_below = 2.0', "ttfs.reset_dead_below must be a fraction"),

@@ -38,7 +38,7 @@ def masked_membrane_loss(out_v: torch.Tensor, out_z: torch.Tensor, in_z: torch.T
 
 
 def ttfs_targets(times: torch.Tensor, desired: torch.Tensor, steps: int, margin: float,
-                 rule: str = "aggressive") -> torch.Tensor:
+                 rule: str = "aggressive", deadline: float = 0.0) -> torch.Tensor:
     """Dynamic spike-time targets [B, n] (steps) for single-spike outputs `times` [B, n].
 
     `aggressive` (Spiking-GAN's classifier loss; with margin 0 the GAN's winner-time target): the
@@ -46,7 +46,8 @@ def ttfs_targets(times: torch.Tensor, desired: torch.Tensor, steps: int, margin:
     output spike (at 0 when no output fired), every other neuron should stay silent (T).
     `relative` (S4NN): the desired neuron's target is the earliest output spike (T − margin when none
     fired); another neuron firing less than `margin` steps after that is pushed to earliest + margin,
-    the rest keep their own time (no error).
+    the rest keep their own time (no error). `deadline` (relative only; steps, 0: none): the desired neuron
+    should fire by then at the latest, and the others `margin` after its target.
     """
     times = times.detach()
     first = times.min(1, keepdim=True).values
@@ -55,9 +56,11 @@ def ttfs_targets(times: torch.Tensor, desired: torch.Tensor, steps: int, margin:
         targets = torch.full_like(times, float(steps))
         goal = torch.where(fired, (first - margin).clamp_min(0.0), torch.zeros_like(first))
     else:
-        close = (times - first < margin) & fired
-        targets = torch.where(close, (first + margin).clamp_max(steps), torch.where(fired, times, float(steps)))
         goal = torch.where(fired, first, torch.full_like(first, steps - margin))
+        if deadline:
+            goal = goal.clamp_max(deadline)
+        close = times - goal < margin
+        targets = torch.where(close, (goal + margin).clamp_max(steps), torch.where(fired, times, float(steps)))
     return targets.scatter(1, desired[:, None], goal)
 
 

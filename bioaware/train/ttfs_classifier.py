@@ -81,7 +81,8 @@ class TTFSClassifierTask(Task):
 
     def train_batch(self, images, generator, labels):
         hidden, output = self.model(self.encode(images))
-        targets = ttfs_targets(output, labels.to(self.device), self.tt.steps, self.tt.margin, self.tt.target)
+        targets = ttfs_targets(output, labels.to(self.device), self.tt.steps, self.tt.margin, self.tt.target,
+                              self.tt.deadline)
         loss = self._update(ttfs_loss(output, targets, self.tt.steps))
         if self.tt.reset_dead_every:
             self._reset_dead(hidden, generator)
