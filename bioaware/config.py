@@ -77,7 +77,7 @@ class TTFSSection:
     init_low: list = field(default_factory=lambda: [0.0, 0.0])  # … from this low end (classifier; spiking_gan: the generator)
     margin: float = 3.0  # aggressive TTFS: the desired neuron's target is (earliest output − margin); 0 if none fired
     target: str = "aggressive"  # aggressive (Spiking-GAN) | relative (S4NN: no error for outputs already ≥ margin behind)
-    deadline: float = 0.0  # relative: the desired neuron should fire by this step at the latest (0: no deadline)
+    deadline: float = 0.0  # ttfs_classifier, relative targets: the desired neuron should fire by this step at the latest (0: no deadline)
     grad_norm: str = "l1"  # per-sample normalisation of each layer's error: l1 | l2 | none
     reset_dead_every: int = 0  # ttfs_classifier: every N batches, re-draw hidden neurons that fired for < reset_dead_below of their images (S4NN; 0: off)
     reset_dead_below: float = 1e-3  # fraction of images (S4NN: 0.1 %)
@@ -221,9 +221,10 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
         raise BioawareError(f"{source}: ttfs.init_low must be two numbers below ttfs.init_high {cfg.ttfs.init_high}, got {low!r}")
     if not -1 <= cfg.ttfs.digit <= 9:
         raise BioawareError(f"{source}: ttfs.digit must be a digit 0–9, or -1 for all digits")
-    if cfg.ttfs.deadline and (cfg.ttfs.target != "relative" or not 0 < cfg.ttfs.deadline < cfg.ttfs.steps):
-        raise BioawareError(f"{source}: ttfs.deadline works with ttfs.target = 'relative' and must lie between 0 and "
-                            f"ttfs.steps ({cfg.ttfs.steps}), got {cfg.ttfs.deadline}")
+    if cfg.ttfs.deadline and (cfg.model.kind != "ttfs_classifier" or cfg.ttfs.target != "relative"
+                              or not 0 < cfg.ttfs.deadline < cfg.ttfs.steps):
+        raise BioawareError(f"{source}: ttfs.deadline works with model.kind = 'ttfs_classifier' and ttfs.target = "
+                            f"'relative' and must lie between 0 and ttfs.steps ({cfg.ttfs.steps}), got {cfg.ttfs.deadline}")
     if cfg.ttfs.margin < 0 or cfg.ttfs.generator_lr < 0 or cfg.ttfs.reset_dead_every < 0:
         raise BioawareError(f"{source}: ttfs.margin, ttfs.generator_lr and ttfs.reset_dead_every must be ≥ 0")
     if not 0 <= cfg.ttfs.reset_dead_below < 1:

@@ -260,6 +260,7 @@ def test_sample_quality_measures(mnist_data):
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nthresholds = [100.0]', "ttfs.thresholds must be two positive numbers"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ndigit = 12', "ttfs.digit must be a digit"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\ntarget = "relative"\ndeadline = 300', "ttfs.deadline works with"),
+    ('[model]\nkind = "spiking_gan"\n[ttfs]\ntarget = "relative"\ndeadline = 50', "ttfs.deadline works with"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ninit_low = [0.0, 2.0]\ninit_high = [5.0, 1.0]', "ttfs.init_low must be two numbers below"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\ngrad_norm = "l3"', "ttfs.grad_norm"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreset_dead_below = 2.0', "ttfs.reset_dead_below must be a fraction"),
