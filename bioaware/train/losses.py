@@ -60,7 +60,7 @@ def ttfs_targets(times: torch.Tensor, desired: torch.Tensor, steps: int, margin:
         if deadline:
             goal = goal.clamp_max(deadline)
         close = times - goal < margin
-        targets = torch.where(close, (goal + margin).clamp_max(steps), torch.where(fired, times, float(steps)))
+        targets = torch.where(close, (goal + margin).clamp_max(steps), times)  # nothing fired: times are all T
     return targets.scatter(1, desired[:, None], goal)
 
 
