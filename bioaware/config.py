@@ -79,10 +79,13 @@ class TTFSSection:
     target: str = "aggressive"  # aggressive (Spiking-GAN) | relative (S4NN: no error for outputs already ≥ margin behind)
     deadline: float = 0.0  # ttfs_classifier, relative targets: the desired neuron should fire by this step at the latest (0: no deadline)
     grad_norm: str = "l1"  # per-sample normalisation of each layer's error: l1 | l2 | none
-    reset_dead_every: int = 0  # ttfs_classifier: every N batches, re-draw hidden neurons that fired for < reset_dead_below of their images (S4NN; 0: off)
+    reset_dead_every: int = 0  # every N batches, re-draw hidden neurons (spiking_gan: the discriminator's) that fired for < reset_dead_below of their (real) images (S4NN; 0: off)
     reset_dead_below: float = 1e-3  # fraction of images (S4NN: 0.1 %)
     digit: int = -1  # spiking_gan: train on this digit only (-1: all digits)
     noise_size: int = 100  # spiking_gan: generator inputs (TTFS-coded discrete uniform noise)
+    label_inputs: int = 0  # spiking_gan, all digits: > 0 makes both GANs class-conditional; the generator gets this many inputs per digit, firing at t = 0 for the digit asked for, and every training batch holds one digit
+    label_gate: float = 0.0  # … the fraction of generator hidden neurons each digit's label inputs reach at the start (the others' label weights start at 0)
+    label_drive: float = 1.5  # … with this total weight in units of the hidden θ (≥ 1: they fire at once for the digit, a per-digit template; < 0: silenced)
     generator_lr: float = 0.0  # spiking_gan: generator learning rate (0: train.lr)
     generator_loss: str = "adversarial"  # spiking_gan: adversarial (paper: fool the real/fake neurons) | feature_matching (match real images' mean discriminator-hidden spike times)
     d_causal_input_grad: bool = True  # spiking_gan: false lets every generator pixel, fired or not, get the discriminator's time gradient
@@ -225,6 +228,12 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
                               or not 0 < cfg.ttfs.deadline < cfg.ttfs.steps):
         raise BioawareError(f"{source}: ttfs.deadline works with model.kind = 'ttfs_classifier' and ttfs.target = "
                             f"'relative' and must lie between 0 and ttfs.steps ({cfg.ttfs.steps}), got {cfg.ttfs.deadline}")
+    if cfg.ttfs.label_inputs < 0 or not 0 <= cfg.ttfs.label_gate < 1 or (
+            (cfg.ttfs.label_inputs or cfg.ttfs.label_gate) and (cfg.model.kind != "spiking_gan" or cfg.ttfs.digit != -1
+                                                              or not cfg.ttfs.label_inputs)):
+        raise BioawareError(f"{source}: ttfs.label_inputs (≥ 0) and ttfs.label_gate (in [0, 1), needs label_inputs) make a "
+                            f"spiking_gan with ttfs.digit = -1 class-conditional; got {cfg.ttfs.label_inputs} and "
+                            f"{cfg.ttfs.label_gate} for {cfg.model.kind!r}, digit {cfg.ttfs.digit}")
     if cfg.ttfs.margin < 0 or cfg.ttfs.generator_lr < 0 or cfg.ttfs.reset_dead_every < 0:
         raise BioawareError(f"{source}: ttfs.margin, ttfs.generator_lr and ttfs.reset_dead_every must be ≥ 0")
     if not 0 <= cfg.ttfs.reset_dead_below < 1:

@@ -8,7 +8,7 @@ import torch
 from bioaware.config import config_from_dict
 from bioaware.data.datasets import ImageData
 from bioaware.errors import BioawareError
-from bioaware.train.loop import evaluate, fit
+from bioaware.train.loop import batch_order, evaluate, fit
 from bioaware.train.pipeline import run_training
 from bioaware.train.rundir import RunDir
 from bioaware.train.summary import collect, summary_table
@@ -40,6 +40,18 @@ def test_tiny_autoencoder_loss_falls(mnist_data, tmp_path, update):
     assert sum(losses[-5:]) < 0.8 * sum(losses[:5])
     assert after["mse"] < before["mse"] - 0.3
     assert after["spike_mse"] < before["spike_mse"]
+
+
+def test_one_label_batches():
+    """Batches of consecutive indices hold one label each (every label's remainder at the end); still a permutation."""
+    labels = torch.tensor([0] * 37 + [1] * 20 + [2] * 43)
+    order = batch_order(len(labels), 8, torch.Generator().manual_seed(0), labels)
+    assert sorted(order.tolist()) == list(range(100))
+    full = 37 // 8 + 20 // 8 + 43 // 8
+    batches = order[:8 * full].view(full, 8)
+    assert all(len(labels[b].unique()) == 1 for b in batches)
+    assert len(set(labels[batches[:, 0]][:6].tolist())) > 1  # the labels' batches are interleaved, not in label order
+    assert torch.equal(order, batch_order(len(labels), 8, torch.Generator().manual_seed(0), labels))
 
 
 def test_resume_repeats_the_uninterrupted_run(mnist_data, tmp_path):

@@ -131,10 +131,11 @@ def test_gan_selection_survives_an_interruption(mnist_data, tmp_path):
     assert resumed == straight
 
 
-def _tiny_spiking_gan(generator_loss: str = "adversarial", hidden_low: float = 0.0, output_low: float = -3.0):
-    """A 100-100-784 Spiking-GAN (T = 64): generator output weights U[output_low, 0.5 − output_low) (mean 0.25;
-    the default −3 starts mostly dark), early hidden layer (θ 30, weights U[hidden_low, 5)), ungated
-    discriminator gradient."""
+def _tiny_spiking_gan(generator_loss: str = "adversarial", hidden_low: float = 0.0, output_low: float = -3.0,
+                      **ttfs):
+    """A 100-100-784 Spiking-GAN (T = 64) of digit 1 (`ttfs` overrides): generator output weights
+    U[output_low, 0.5 − output_low) (mean 0.25; the default −3 starts mostly dark), early hidden layer (θ 30,
+    weights U[hidden_low, 5)), ungated discriminator gradient."""
     from bioaware.config import config_from_dict
     from bioaware.train.gan import SpikingGANTask
 
@@ -142,7 +143,7 @@ def _tiny_spiking_gan(generator_loss: str = "adversarial", hidden_low: float = 0
         "steps": 64, "digit": 1, "thresholds": [30.0, 100.0], "init_low": [hidden_low, output_low],
         "init_high": [5.0, 0.5 - output_low],
         "target": "aggressive", "margin": 0.0, "grad_norm": "l2", "generator_lr": 0.02, "d_causal_input_grad": False,
-        "generator_loss": generator_loss}, "train": {"batch_size": 16, "optimizer": "sgd", "lr": 0.2}})
+        "generator_loss": generator_loss, **ttfs}, "train": {"batch_size": 16, "optimizer": "sgd", "lr": 0.2}})
     torch.manual_seed(0)
     return SpikingGANTask(cfg.model, cfg.ttfs, cfg.train).to("cpu")
 
@@ -222,6 +223,24 @@ def test_wider_generator_output_init_gives_more_varied_samples(mnist_data):
         spread[low] = float(samples.std(0).mean())
         corr[low] = _mean_image_corr(samples, ones)
     assert spread[-16.0] > 1.5 * spread[-3.0] and min(corr.values()) > 0.8, (spread, corr)
+
+
+def test_conditional_generator_draws_the_digit_asked_for(mnist_data):
+    """All digits in one Spiking-GAN: told the digit by its label inputs (half its hidden layer gated off per digit)
+    and trained on batches of one digit, it draws zeros when asked for zeros and ones when asked for ones."""
+    task = _tiny_spiking_gan("feature_matching", hidden_low=-4.0, digit=-1, label_inputs=4, label_gate=0.5)
+    assert task.supervised and task.one_label_batches
+    gate = task.generator.weights[0][:, 100:]
+    assert ((gate < 0).view(100, 10, 4).all(2).sum(0) == 50).all() and (gate[gate >= 0] == 0).all()
+    real = {d: mnist_data.train_x[mnist_data.train_y == d] for d in (0, 1)}
+    rng = torch.Generator().manual_seed(0)
+    for k in range(300):
+        d = k % 2
+        task.train_batch(real[d][torch.randint(0, len(real[d]), (16,), generator=rng)], rng, torch.full((16,), d))
+    samples = task.sample(200, torch.Generator().manual_seed(1))
+    asked = task.intended(200)
+    corr = {(a, d): _mean_image_corr(samples[asked == a], real[d]) for a in (0, 1) for d in (0, 1)}
+    assert corr[0, 0] > corr[0, 1] + 0.2 and corr[1, 1] > corr[1, 0] + 0.2, corr
 
 
 def test_gan_generator_and_discriminator_run_in_brian2(gan_run):

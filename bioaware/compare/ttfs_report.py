@@ -85,8 +85,8 @@ def compare_ttfs(run_dir: Path, images: int = 100, factors: tuple[float, ...] = 
         from bioaware.evaluation.sample_quality import sample_quality
         from bioaware.models.functional.ttfs import ttfs_decode, ttfs_encode
 
-        digit = config["ttfs"]["digit"]
-        noise = task.noise_times(images, torch.Generator().manual_seed(seed + 5))
+        digit, intended = config["ttfs"]["digit"], task.intended(images)  # conditional: one digit per sample
+        noise = task.noise_times(images, torch.Generator().manual_seed(seed + 5), intended if task.conditional else None)
         g_ref, g_brian, g_rows = run_network("generator", task.generator, noise, folder / "generator.nir", steps,
                                              factors, device)
         real = data.test_x if digit < 0 else data.test_x[data.test_y == digit]
@@ -94,7 +94,7 @@ def compare_ttfs(run_dir: Path, images: int = 100, factors: tuple[float, ...] = 
         samples = {"trained": ttfs_decode(torch.from_numpy(g_ref["g_output"]).float(), steps),
                    **{f"brian2 sim_dt={f}": ttfs_decode(torch.from_numpy(g_brian[f]["g_output"]).float(), steps)
                       for f in factors}}
-        report["task"] = {k: sample_quality(judge, s, real[:5000], digit) for k, s in samples.items()}
+        report["task"] = {k: sample_quality(judge, s, real[:5000], intended) for k, s in samples.items()}
         d_in = ttfs_encode(real[:images], steps)
         d_ref, d_brian, d_rows = run_network("discriminator", task.discriminator, d_in, folder / "discriminator.nir",
                                              steps, factors, device)

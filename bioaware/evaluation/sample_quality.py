@@ -9,10 +9,12 @@ import torch
 from bioaware.evaluation.digit_classifier import DigitClassifier, batched
 
 
-def recognised_fraction(probabilities: torch.Tensor, digit: int = -1, confidence: float = 0.9) -> float:
+def recognised_fraction(probabilities: torch.Tensor, digit: int | torch.Tensor = -1, confidence: float = 0.9) -> float:
     """Fraction of samples whose class probabilities [N, 10] give `digit` at least `confidence`
-    (digit −1: any one digit)."""
+    (digit −1: any one digit; a tensor [N]: each sample's own intended digit)."""
     p = probabilities
+    if isinstance(digit, torch.Tensor):
+        return float(p[torch.arange(len(p)), digit].ge(confidence).float().mean())
     return float((p.max(1).values if digit < 0 else p[:, digit]).ge(confidence).float().mean())
 
 
@@ -34,8 +36,9 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     return sum(frechet_terms(a, b))
 
 
-def sample_quality(model: DigitClassifier, samples: torch.Tensor, real: torch.Tensor, digit: int = -1) -> dict:
-    """{recognised (≥ 0.9 confidence for `digit`), Fréchet distance to `real` and its mean and covariance terms,
+def sample_quality(model: DigitClassifier, samples: torch.Tensor, real: torch.Tensor,
+                   digit: int | torch.Tensor = -1) -> dict:
+    """{recognised (≥ 0.9 confidence for `digit`, one digit or one per sample), Fréchet distance to `real` and its mean and covariance terms,
     variety (total feature variance of the samples over the real images'; ~0: one image whatever the noise),
     digit histogram of the samples}."""
     features = batched(model.features, samples)  # one pass: the verdicts are the head on these features

@@ -8,6 +8,9 @@ other not at all (T)); the generator's step flips the desired neuron
 on its own samples and backpropagates through the discriminator's spike times into its own.
 Alternating updates, one discriminator step then one generator step per batch; L2 regularisation
 is the optimiser's weight decay. Generated spike times decode to pixels as 1 − t/T.
+With `ttfs.label_inputs` (all digits) both GANs are class-conditional: the generator is told which digit to
+draw (label inputs firing at t = 0; the ANN: a one-hot code beside its noise and beside the discriminator's
+image), every training batch holds one digit, and the samples are judged against the digit asked for.
 `ttfs.generator_loss = "feature_matching"` replaces the generator's adversarial target by feature matching
 (Salimans et al. 2016) in time: the batch-mean spike times of the discriminator's hidden neurons on generated
 images should equal those on the batch of real ones.
@@ -22,6 +25,7 @@ from bioaware.config import ModelSection, TTFSSection, TrainSection
 from bioaware.errors import BioawareError
 from bioaware.models.functional.ttfs import ttfs_decode, ttfs_encode
 from bioaware.models.ttfs_net import TTFSNetwork
+from bioaware.train.dead_neurons import DeadNeuronRedraw
 from bioaware.train.losses import ttfs_loss, ttfs_targets
 from bioaware.train.tasks import Task, make_optimizer
 
@@ -36,6 +40,19 @@ def uniform_noise(n: int, size: int, generator: torch.Generator) -> torch.Tensor
     return torch.randint(0, 256, (n, size), generator=generator).float() / 255.0
 
 
+@torch.no_grad()
+def init_label_weights(weight: torch.Tensor, first: int, per_digit: int, gate: float, drive: float,
+                       threshold: float) -> None:
+    """The generator's label inputs (columns `first` on of its hidden weights [H, inputs], `per_digit` per digit)
+    start silent (weight 0) but for the gate: each digit's inputs reach a random `gate` fraction of the hidden
+    neurons with `drive`·θ in all (≥ 1: they fire at once for that digit; < 0: they cannot fire for it)."""
+    weight[:, first:] = 0.0
+    for d in range(10):
+        rows = torch.randperm(len(weight))[:round(gate * len(weight))]
+        columns = torch.arange(first + d * per_digit, first + (d + 1) * per_digit)
+        weight[rows[:, None], columns] = drive * threshold / per_digit
+
+
 class GANTask(Task):
     """Shared parts: one optimiser over both networks (generator first, at its own learning rate),
     the digit selection, and sample-quality evaluation with the run's cached judging classifier."""
@@ -45,6 +62,7 @@ class GANTask(Task):
 
     def __init__(self, tt: TTFSSection, t: TrainSection, phase: str, generator_lr: float):
         self.phase, self.tt = phase, tt
+        self.supervised = self.one_label_batches = self.conditional
         self.model = nn.ModuleDict({"generator": self.generator, "discriminator": self.discriminator})
         self.optimizer = make_optimizer([
             {"params": self.generator.parameters(), "lr": generator_lr},
@@ -67,8 +85,16 @@ class GANTask(Task):
         self.optimizer.step()
         return loss.item()
 
+    @property
+    def conditional(self) -> bool:
+        return self.tt.label_inputs > 0
+
+    def intended(self, n: int) -> torch.Tensor | int:
+        """The digit each of n samples is drawn as: 0, 1, …, 9, 0, … when conditional, else `ttfs.digit` for all."""
+        return torch.arange(n) % 10 if self.conditional else self.tt.digit
+
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        """n generated images [n, 784] in [0, 1] (cpu)."""
+        """n generated images [n, 784] in [0, 1] (cpu), drawn as `intended(n)`."""
         raise NotImplementedError
 
     def validator(self, data, run, seed: int):
@@ -82,7 +108,7 @@ class GANTask(Task):
 
         def validate(task: "GANTask") -> dict:
             q = sample_quality(judge, task.sample(SELECTION_SAMPLES, torch.Generator().manual_seed(seed + 3)), real,
-                               self.tt.digit)
+                               self.intended(SELECTION_SAMPLES))
             return {"recognised": q["recognised"], "frechet_train": q["frechet"], "variety": q["variety"],
                     "score": [int(q["recognised"] < RECOGNISED_ENOUGH), q["frechet"]]}
 
@@ -97,7 +123,7 @@ class GANTask(Task):
         judge, judge_accuracy = cached_digit_classifier(run.path, data, seed)
         real = data.test_x if self.tt.digit < 0 else data.test_x[data.test_y == self.tt.digit]
         samples = self.sample(QUALITY_SAMPLES, torch.Generator().manual_seed(seed + 1))
-        return {**sample_quality(judge, samples, real[:QUALITY_SAMPLES], self.tt.digit),
+        return {**sample_quality(judge, samples, real[:QUALITY_SAMPLES], self.intended(QUALITY_SAMPLES)),
                 "digit": self.tt.digit, "judge_test_accuracy": judge_accuracy}
 
     def figures(self, data, seed: int, run, results: dict) -> None:
@@ -106,75 +132,117 @@ class GANTask(Task):
         samples = self.sample(80, torch.Generator().manual_seed(seed + 2)).numpy()
         reconstruction_grid({f"{k}": samples[10 * k:10 * k + 10] for k in range(8)},
                             run.figures / f"samples_{self.phase}.png",
-                            f"{run.path.name}: {self.phase} samples (digit {self.tt.digit if self.tt.digit >= 0 else 'all'}), "
+                            f"{run.path.name}: {self.phase} samples (digit {self.tt.digit if self.tt.digit >= 0 else 'all'}"
+                            f"{', columns 0–9' if self.conditional else ''}), "
                             f"recognised {results['recognised']:.2f}, Fréchet {results['frechet']:.1f}")
 
 
 class SpikingGANTask(GANTask):
     def __init__(self, m: ModelSection, tt: TTFSSection, t: TrainSection, phase: str = "snn"):
-        self.generator = TTFSNetwork([tt.noise_size, m.hidden, 784], tt.thresholds, tt.init_high, tt.steps,
-                                     tt.grad_norm, names=["g_hidden", "g_output"], init_low=tt.init_low)
-        self.discriminator = TTFSNetwork([784, m.hidden, 2], tt.d_thresholds, tt.d_init_high, tt.steps,
+        self.generator = TTFSNetwork([tt.noise_size + 10 * tt.label_inputs, m.hidden, 784], tt.thresholds, tt.init_high,
+                                     tt.steps, tt.grad_norm, names=["g_hidden", "g_output"], init_low=tt.init_low)
+        if tt.label_inputs:
+            init_label_weights(self.generator.weights[0], tt.noise_size, tt.label_inputs, tt.label_gate,
+                               tt.label_drive, tt.thresholds[0])
+        self.discriminator = TTFSNetwork([784 + 10 * tt.label_inputs, m.hidden, 2], tt.d_thresholds, tt.d_init_high, tt.steps,
                                          tt.grad_norm, names=["d_hidden", "d_output"],
                                          causal_input_grad=tt.d_causal_input_grad)
+        self.redraw = DeadNeuronRedraw(m.hidden, tt.reset_dead_every, tt.reset_dead_below, 0.0, tt.d_init_high[0])
         super().__init__(tt, t, phase, tt.generator_lr or t.lr)
 
-    def noise_times(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        return ttfs_encode(uniform_noise(n, self.tt.noise_size, generator), self.tt.steps).to(self.device)
+    def state_dict(self) -> dict:
+        return {**super().state_dict(), **self.redraw.state_dict()}
 
-    def _loss(self, fake_or_real_times: torch.Tensor, desired: int) -> torch.Tensor:
-        out = self.discriminator(fake_or_real_times)[-1]
+    def load_state_dict(self, state: dict) -> None:
+        super().load_state_dict(state)
+        self.redraw.load_state_dict(state)
+
+    def _with_labels(self, times: torch.Tensor, digits: torch.Tensor | None) -> torch.Tensor:
+        """`times` [n, k] followed (conditional) by each digit's label inputs: at t = 0 for the sample's digit in
+        `digits` [n], silent (T) for the others."""
+        if digits is None:
+            return times
+        label = torch.full((len(times), 10, self.tt.label_inputs), float(self.tt.steps), device=times.device)
+        label[torch.arange(len(times)), digits.to(times.device)] = 0.0
+        return torch.cat([times, label.flatten(1)], 1)
+
+    def noise_times(self, n: int, generator: torch.Generator, digits: torch.Tensor | None = None) -> torch.Tensor:
+        """Generator input spike times [n, inputs]: coded noise, then (conditional) the label inputs of `digits`."""
+        return self._with_labels(ttfs_encode(uniform_noise(n, self.tt.noise_size, generator), self.tt.steps),
+                                 digits).to(self.device)
+
+    def _loss(self, fake_or_real_times: torch.Tensor, desired: int, digits: torch.Tensor | None) -> torch.Tensor:
+        out = self.discriminator(self._with_labels(fake_or_real_times, digits))[-1]
         want = torch.full((len(out),), desired, dtype=torch.long, device=out.device)
         return ttfs_loss(out, ttfs_targets(out, want, self.tt.steps, self.tt.margin, self.tt.target), self.tt.steps)
 
-    def _generator_loss(self, fake: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
-        """The generator's loss on its spike times `fake` [B, 784], given the batch's real ones `real`."""
+    def _generator_loss(self, fake: torch.Tensor, real: torch.Tensor, digits: torch.Tensor | None) -> torch.Tensor:
+        """The generator's loss on its spike times `fake` [B, 784], given the batch's real ones `real`; feature
+        matching compares the means within each digit when the samples were drawn for the real ones' `digits`."""
         if self.tt.generator_loss == "adversarial":
-            return self._loss(fake, REAL)
+            return self._loss(fake, REAL, digits)
         with torch.no_grad():
-            real_hidden = self.discriminator(real)[0].mean(0)
-        fake_hidden = self.discriminator(fake)[0].mean(0)
-        return 0.5 * ((fake_hidden - real_hidden) / self.tt.steps).pow(2).sum()
+            real_hidden = self.discriminator(self._with_labels(real, digits))[0]
+        fake_hidden = self.discriminator(self._with_labels(fake, digits))[0]
+        groups = [torch.ones(len(fake), dtype=torch.bool, device=fake.device)] if digits is None \
+            else [digits == d for d in digits.unique()]
+        return sum(0.5 * ((fake_hidden[g].mean(0) - real_hidden[g].mean(0)) / self.tt.steps).pow(2).sum() for g in groups)
 
-    def train_batch(self, images, generator):
+    def train_batch(self, images, generator, labels=None):
         real = ttfs_encode(images, self.tt.steps).to(self.device)
-        fake = self.generator(self.noise_times(len(images), generator))[-1]
-        d_loss = self._step(self._loss(real, REAL) + self._loss(fake.detach(), FAKE), self.generator)
-        fake = self.generator(self.noise_times(len(images), generator))[-1]
-        g_loss = self._step(self._generator_loss(fake, real), self.discriminator)
+        digits = labels.to(self.device) if self.conditional else None
+        fake = self.generator(self.noise_times(len(images), generator, digits))[-1]
+        d_loss = self._step(self._loss(real, REAL, digits) + self._loss(fake.detach(), FAKE, digits), self.generator)
+        if self.redraw.every:  # the discriminator's hidden neurons that real images no longer make fire
+            with torch.no_grad():
+                self.redraw.observe(self.discriminator(self._with_labels(real, digits))[0], self.tt.steps,
+                                    *self.discriminator.weights, generator)
+        fake = self.generator(self.noise_times(len(images), generator, digits))[-1]
+        g_loss = self._step(self._generator_loss(fake, real, digits), self.discriminator)
         return {"loss": d_loss + g_loss, "d_loss": d_loss, "g_loss": g_loss}
 
     @torch.no_grad()
     def sample(self, n, generator):
-        return torch.cat([ttfs_decode(self.generator(self.noise_times(min(500, n - k), generator))[-1], self.tt.steps).cpu()
-                          for k in range(0, n, 500)])
+        digits = self.intended(n) if self.conditional else None
+        return torch.cat([ttfs_decode(self.generator(self.noise_times(
+            min(500, n - k), generator, None if digits is None else digits[k:k + 500]))[-1], self.tt.steps).cpu()
+            for k in range(0, n, 500)])
 
 
 class AnnGANTask(GANTask):
     """noise-H-784 generator (ReLU, tanh output) and 784-H-1 discriminator (LeakyReLU, sigmoid), BCE, Adam."""
 
     def __init__(self, m: ModelSection, tt: TTFSSection, t: TrainSection, phase: str = "ann_gan"):
-        self.generator = nn.Sequential(nn.Linear(tt.noise_size, m.hidden), nn.ReLU(), nn.Linear(m.hidden, 784), nn.Tanh())
-        self.discriminator = nn.Sequential(nn.Linear(784, m.hidden), nn.LeakyReLU(0.2), nn.Linear(m.hidden, 1))
+        codes = 10 if tt.label_inputs else 0  # conditional: the one-hot digit beside the noise and the image
+        self.generator = nn.Sequential(nn.Linear(tt.noise_size + codes, m.hidden), nn.ReLU(), nn.Linear(m.hidden, 784),
+                                       nn.Tanh())
+        self.discriminator = nn.Sequential(nn.Linear(784 + codes, m.hidden), nn.LeakyReLU(0.2), nn.Linear(m.hidden, 1))
         super().__init__(tt, t, phase, t.lr)
 
-    def _noise(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        return (2.0 * uniform_noise(n, self.tt.noise_size, generator) - 1.0).to(self.device)
+    def _with_code(self, x: torch.Tensor, digits: torch.Tensor | None) -> torch.Tensor:
+        if digits is None:
+            return x
+        return torch.cat([x, nn.functional.one_hot(digits.to(x.device), 10).to(x.dtype)], 1)
 
-    def _loss(self, images: torch.Tensor, real: bool) -> torch.Tensor:
-        logits = self.discriminator(images).squeeze(1)
+    def _fake(self, n: int, generator: torch.Generator, digits: torch.Tensor | None) -> torch.Tensor:
+        noise = (2.0 * uniform_noise(n, self.tt.noise_size, generator) - 1.0).to(self.device)
+        return self.generator(self._with_code(noise, digits))
+
+    def _loss(self, images: torch.Tensor, real: bool, digits: torch.Tensor | None) -> torch.Tensor:
+        logits = self.discriminator(self._with_code(images, digits)).squeeze(1)
         return nn.functional.binary_cross_entropy_with_logits(logits, torch.full_like(logits, float(real)))
 
-    def train_batch(self, images, generator):
+    def train_batch(self, images, generator, labels=None):
         real = 2.0 * images.to(self.device) - 1.0
-        fake = self.generator(self._noise(len(images), generator))
-        d_loss = self._step(self._loss(real, True) + self._loss(fake.detach(), False), self.generator)
-        g_loss = self._step(self._loss(self.generator(self._noise(len(images), generator)), True), self.discriminator)
+        digits = labels if self.conditional else None
+        fake = self._fake(len(images), generator, digits)
+        d_loss = self._step(self._loss(real, True, digits) + self._loss(fake.detach(), False, digits), self.generator)
+        g_loss = self._step(self._loss(self._fake(len(images), generator, digits), True, digits), self.discriminator)
         return {"loss": d_loss + g_loss, "d_loss": d_loss, "g_loss": g_loss}
 
     @torch.no_grad()
     def sample(self, n, generator):
-        return ((self.generator(self._noise(n, generator)) + 1.0) / 2.0).cpu()
+        return ((self._fake(n, generator, self.intended(n) if self.conditional else None) + 1.0) / 2.0).cpu()
 
 
 def quality_table(results: dict) -> str:

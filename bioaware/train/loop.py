@@ -52,6 +52,22 @@ def total_batches(n_train: int, t: TrainSection) -> int:
     return t.epochs * math.ceil(n_train / t.batch_size)
 
 
+def batch_order(n: int, batch_size: int, generator: torch.Generator, labels: torch.Tensor | None = None) -> torch.Tensor:
+    """A random permutation of range(n); with `labels` [n], batches of `batch_size` consecutive indices hold one
+    label each, in random order, and each label's remainder (< batch_size images) fills the epoch's last batches."""
+    if labels is None:
+        return torch.randperm(n, generator=generator)
+    full, rest = [], []
+    for label in labels.unique():
+        members = torch.nonzero(labels == label).squeeze(1)
+        members = members[torch.randperm(len(members), generator=generator)]
+        cut = len(members) - len(members) % batch_size
+        full += list(members[:cut].split(batch_size))
+        rest.append(members[cut:])
+    chunks = [full[k] for k in torch.randperm(len(full), generator=generator)]
+    return torch.cat(chunks + rest)
+
+
 def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunDir, config: dict,
         max_batches: int | None = None, train_y: torch.Tensor | None = None,
         validate: Callable[[Task], dict] | None = None) -> int:
@@ -60,7 +76,7 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
     Batches are drawn in an order fixed by (seed, epoch); the encoder's random generator is part
     of the checkpoint, so a resumed run repeats exactly what an uninterrupted one does.
     `max_batches` stops (with a checkpoint) after that many batches in this call. Supervised tasks
-    also get the batch's labels from `train_y`. With `validate` (every `t.select_every` batches and
+    also get the batch's labels from `train_y`; tasks with `one_label_batches` get batches of one label each. With `validate` (every `t.select_every` batches and
     at the end; it returns metrics with a "score", lower is better) the best model seen is kept in
     `<phase>.best.ckpt` and becomes the phase's checkpoint when training ends. Returns the step reached.
     """
@@ -104,7 +120,8 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
             epoch, b = divmod(step, n_batches)
             if epoch != order_epoch:  # the batch order depends only on (seed, epoch)
                 order_epoch = epoch
-                order = torch.randperm(len(train_x), generator=torch.Generator().manual_seed(seed * 100_003 + epoch))
+                order = batch_order(len(train_x), t.batch_size, torch.Generator().manual_seed(seed * 100_003 + epoch),
+                                    train_y if task.one_label_batches else None)
             for group, base in zip(task.optimizer.param_groups, base_lrs):
                 group["lr"] = learning_rate(base, t.lr_schedule, step, total)
             index = order[b * t.batch_size:(b + 1) * t.batch_size]

@@ -44,6 +44,7 @@ class Task:
     optimizer: torch.optim.Optimizer
     device = torch.device("cpu")  # where the model computes; batches arrive and results leave on the cpu
     supervised = False  # true: train_batch(images, generator, labels)
+    one_label_batches = False  # true: every training batch holds images of one label (`loop.batch_order`)
 
     def to(self, device: str) -> "Task":
         """Move the model (and so its optimiser's parameters) to `device`."""

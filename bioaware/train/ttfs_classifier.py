@@ -9,7 +9,8 @@ import torch
 
 from bioaware.config import ModelSection, TTFSSection, TrainSection
 from bioaware.models.functional.ttfs import membrane_bins, ttfs_encode
-from bioaware.models.ttfs_net import TTFSNetwork, uniform_weights
+from bioaware.models.ttfs_net import TTFSNetwork
+from bioaware.train.dead_neurons import DeadNeuronRedraw
 from bioaware.train.losses import ttfs_loss, ttfs_targets
 from bioaware.train.tasks import Task, make_optimizer
 
@@ -73,8 +74,7 @@ class TTFSClassifierTask(Task):
         self.model = TTFSNetwork([784, m.hidden, 10], tt.thresholds, tt.init_high, tt.steps, tt.grad_norm,
                                  names=["hidden", "classes"], init_low=tt.init_low)
         self.optimizer = make_optimizer(self.model.parameters(), t.optimizer, t.lr, t.weight_decay)
-        self.fired = torch.zeros(m.hidden)  # hidden neurons' spike counts since the last dead-neuron check
-        self.seen, self.batches = 0, 0
+        self.redraw = DeadNeuronRedraw(m.hidden, tt.reset_dead_every, tt.reset_dead_below, tt.init_low[0], tt.init_high[0])
 
     def encode(self, images: torch.Tensor) -> torch.Tensor:
         return ttfs_encode(images, self.tt.steps).to(self.device)
@@ -84,34 +84,15 @@ class TTFSClassifierTask(Task):
         targets = ttfs_targets(output, labels.to(self.device), self.tt.steps, self.tt.margin, self.tt.target,
                               self.tt.deadline)
         loss = self._update(ttfs_loss(output, targets, self.tt.steps))
-        if self.tt.reset_dead_every:
-            self._reset_dead(hidden, generator)
+        self.redraw.observe(hidden, self.tt.steps, *self.model.weights, generator)  # S4NN: neurons firing for < 0.1 %
         return loss
 
-    @torch.no_grad()
-    def _reset_dead(self, hidden: torch.Tensor, generator: torch.Generator) -> None:
-        """S4NN's remedy for hidden neurons that stopped firing: after every `reset_dead_every` batches, the
-        input weights of those that fired for fewer than `reset_dead_below` (S4NN: 0.1 %) of these batches' images
-        are drawn afresh and their output weights set to 0: a re-drawn neuron that starts firing would otherwise
-        sway the outputs through its old weights, late in a decaying schedule when the rate can no longer repair it."""
-        self.fired += (hidden < self.tt.steps).sum(0).cpu()
-        self.seen, self.batches = self.seen + len(hidden), self.batches + 1
-        if self.batches % self.tt.reset_dead_every:
-            return
-        w = self.model.weights[0]
-        dead = (self.fired < self.tt.reset_dead_below * self.seen).to(w.device)
-        fresh = uniform_weights(int(dead.sum()), w.shape[1], self.tt.init_low[0], self.tt.init_high[0], generator)
-        w[dead] = fresh.to(w.device, w.dtype)
-        self.model.weights[1][:, dead] = 0.0  # a fresh neuron enters silently: the outputs are undisturbed
-        self.fired.zero_()
-        self.seen = 0
-
     def state_dict(self) -> dict:
-        return {**super().state_dict(), "fired": self.fired, "seen": self.seen, "batches": self.batches}
+        return {**super().state_dict(), **self.redraw.state_dict()}
 
     def load_state_dict(self, state: dict) -> None:
         super().load_state_dict(state)
-        self.fired, self.seen, self.batches = state.get("fired", self.fired), state.get("seen", 0), state.get("batches", 0)
+        self.redraw.load_state_dict(state)
 
     @torch.no_grad()
     def decisions(self, images: torch.Tensor, batch_size: int = 500) -> Decisions:
