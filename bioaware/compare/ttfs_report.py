@@ -95,7 +95,7 @@ def compare_ttfs(run_dir: Path, images: int = 100, factors: tuple[float, ...] = 
                    **{f"brian2 sim_dt={f}": ttfs_decode(torch.from_numpy(g_brian[f]["g_output"]).float(), steps)
                       for f in factors}}
         report["task"] = {k: sample_quality(judge, s, real[:5000], intended) for k, s in samples.items()}
-        d_in = ttfs_encode(real[:images], steps)
+        d_in = task.with_labels(ttfs_encode(real[:images], steps), data.test_y[:images] if task.conditional else None)
         d_ref, d_brian, d_rows = run_network("discriminator", task.discriminator, d_in, folder / "discriminator.nir",
                                              steps, factors, device)
         called_real = lambda t: float((t["d_output"][:, 0] < t["d_output"][:, 1]).mean())  # noqa: E731

@@ -10,7 +10,8 @@ Alternating updates, one discriminator step then one generator step per batch; L
 is the optimiser's weight decay. Generated spike times decode to pixels as 1 − t/T.
 With `ttfs.label_inputs` (all digits) both GANs are class-conditional: the generator is told which digit to
 draw (label inputs firing at t = 0; the ANN: a one-hot code beside its noise and beside the discriminator's
-image), every training batch holds one digit, and the samples are judged against the digit asked for.
+image), every Spiking-GAN training batch holds one digit (the ANN GAN's are mixed, as usual for a conditional
+GAN), and the samples are judged against the digit asked for.
 `ttfs.generator_loss = "feature_matching"` replaces the generator's adversarial target by feature matching
 (Salimans et al. 2016) in time: the batch-mean spike times of the discriminator's hidden neurons on generated
 images should equal those on the batch of real ones.
@@ -62,7 +63,7 @@ class GANTask(Task):
 
     def __init__(self, tt: TTFSSection, t: TrainSection, phase: str, generator_lr: float):
         self.phase, self.tt = phase, tt
-        self.supervised = self.one_label_batches = self.conditional
+        self.supervised = self.conditional
         self.model = nn.ModuleDict({"generator": self.generator, "discriminator": self.discriminator})
         self.optimizer = make_optimizer([
             {"params": self.generator.parameters(), "lr": generator_lr},
@@ -149,6 +150,7 @@ class SpikingGANTask(GANTask):
                                          causal_input_grad=tt.d_causal_input_grad)
         self.redraw = DeadNeuronRedraw(m.hidden, tt.reset_dead_every, tt.reset_dead_below, 0.0, tt.d_init_high[0])
         super().__init__(tt, t, phase, tt.generator_lr or t.lr)
+        self.one_label_batches = self.conditional  # feature matching within a digit needs a batch of it
 
     def state_dict(self) -> dict:
         return {**super().state_dict(), **self.redraw.state_dict()}
@@ -157,7 +159,7 @@ class SpikingGANTask(GANTask):
         super().load_state_dict(state)
         self.redraw.load_state_dict(state)
 
-    def _with_labels(self, times: torch.Tensor, digits: torch.Tensor | None) -> torch.Tensor:
+    def with_labels(self, times: torch.Tensor, digits: torch.Tensor | None) -> torch.Tensor:
         """`times` [n, k] followed (conditional) by each digit's label inputs: at t = 0 for the sample's digit in
         `digits` [n], silent (T) for the others."""
         if digits is None:
@@ -168,11 +170,11 @@ class SpikingGANTask(GANTask):
 
     def noise_times(self, n: int, generator: torch.Generator, digits: torch.Tensor | None = None) -> torch.Tensor:
         """Generator input spike times [n, inputs]: coded noise, then (conditional) the label inputs of `digits`."""
-        return self._with_labels(ttfs_encode(uniform_noise(n, self.tt.noise_size, generator), self.tt.steps),
+        return self.with_labels(ttfs_encode(uniform_noise(n, self.tt.noise_size, generator), self.tt.steps),
                                  digits).to(self.device)
 
     def _loss(self, fake_or_real_times: torch.Tensor, desired: int, digits: torch.Tensor | None) -> torch.Tensor:
-        out = self.discriminator(self._with_labels(fake_or_real_times, digits))[-1]
+        out = self.discriminator(self.with_labels(fake_or_real_times, digits))[-1]
         want = torch.full((len(out),), desired, dtype=torch.long, device=out.device)
         return ttfs_loss(out, ttfs_targets(out, want, self.tt.steps, self.tt.margin, self.tt.target), self.tt.steps)
 
@@ -182,8 +184,8 @@ class SpikingGANTask(GANTask):
         if self.tt.generator_loss == "adversarial":
             return self._loss(fake, REAL, digits)
         with torch.no_grad():
-            real_hidden = self.discriminator(self._with_labels(real, digits))[0]
-        fake_hidden = self.discriminator(self._with_labels(fake, digits))[0]
+            real_hidden = self.discriminator(self.with_labels(real, digits))[0]
+        fake_hidden = self.discriminator(self.with_labels(fake, digits))[0]
         groups = [torch.ones(len(fake), dtype=torch.bool, device=fake.device)] if digits is None \
             else [digits == d for d in digits.unique()]
         return sum(0.5 * ((fake_hidden[g].mean(0) - real_hidden[g].mean(0)) / self.tt.steps).pow(2).sum() for g in groups)
@@ -195,7 +197,7 @@ class SpikingGANTask(GANTask):
         d_loss = self._step(self._loss(real, REAL, digits) + self._loss(fake.detach(), FAKE, digits), self.generator)
         if self.redraw.every:  # the discriminator's hidden neurons that real images no longer make fire
             with torch.no_grad():
-                self.redraw.observe(self.discriminator(self._with_labels(real, digits))[0], self.tt.steps,
+                self.redraw.observe(self.discriminator(self.with_labels(real, digits))[0], self.tt.steps,
                                     *self.discriminator.weights, generator)
         fake = self.generator(self.noise_times(len(images), generator, digits))[-1]
         g_loss = self._step(self._generator_loss(fake, real, digits), self.discriminator)

@@ -76,7 +76,8 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
     Batches are drawn in an order fixed by (seed, epoch); the encoder's random generator is part
     of the checkpoint, so a resumed run repeats exactly what an uninterrupted one does.
     `max_batches` stops (with a checkpoint) after that many batches in this call. Supervised tasks
-    also get the batch's labels from `train_y`; tasks with `one_label_batches` get batches of one label each. With `validate` (every `t.select_every` batches and
+    also get the batch's labels from `train_y`; tasks with `one_label_batches` get batches of one label
+    each. With `validate` (every `t.select_every` batches and
     at the end; it returns metrics with a "score", lower is better) the best model seen is kept in
     `<phase>.best.ckpt` and becomes the phase's checkpoint when training ends. Returns the step reached.
     """
