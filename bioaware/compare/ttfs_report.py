@@ -86,7 +86,7 @@ def compare_ttfs(run_dir: Path, images: int = 100, factors: tuple[float, ...] = 
         from bioaware.models.functional.ttfs import ttfs_decode, ttfs_encode
 
         digit, intended = config["ttfs"]["digit"], task.intended(images)  # conditional: one digit per sample
-        noise = task.noise_times(images, torch.Generator().manual_seed(seed + 5), intended if task.conditional else None)
+        noise = task.noise_times(images, torch.Generator().manual_seed(seed + 5), task.asked(images))
         g_ref, g_brian, g_rows = run_network("generator", task.generator, noise, folder / "generator.nir", steps,
                                              factors, device)
         real = data.test_x if digit < 0 else data.test_x[data.test_y == digit]

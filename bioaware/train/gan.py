@@ -90,9 +90,14 @@ class GANTask(Task):
     def conditional(self) -> bool:
         return self.tt.label_inputs > 0
 
+    def asked(self, n: int) -> torch.Tensor | None:
+        """The digits a conditional generator is asked to draw for n samples: 0, 1, …, 9, 0, …; None when unconditional."""
+        return torch.arange(n) % 10 if self.conditional else None
+
     def intended(self, n: int) -> torch.Tensor | int:
-        """The digit each of n samples is drawn as: 0, 1, …, 9, 0, … when conditional, else `ttfs.digit` for all."""
-        return torch.arange(n) % 10 if self.conditional else self.tt.digit
+        """The digit each of n samples is judged as: `asked(n)` when conditional, else `ttfs.digit` for all."""
+        asked = self.asked(n)
+        return self.tt.digit if asked is None else asked
 
     def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
         """n generated images [n, 784] in [0, 1] (cpu), drawn as `intended(n)`."""
@@ -205,7 +210,7 @@ class SpikingGANTask(GANTask):
 
     @torch.no_grad()
     def sample(self, n, generator):
-        digits = self.intended(n) if self.conditional else None
+        digits = self.asked(n)
         return torch.cat([ttfs_decode(self.generator(self.noise_times(
             min(500, n - k), generator, None if digits is None else digits[k:k + 500]))[-1], self.tt.steps).cpu()
             for k in range(0, n, 500)])
@@ -244,7 +249,7 @@ class AnnGANTask(GANTask):
 
     @torch.no_grad()
     def sample(self, n, generator):
-        return ((self._fake(n, generator, self.intended(n) if self.conditional else None) + 1.0) / 2.0).cpu()
+        return ((self._fake(n, generator, self.asked(n)) + 1.0) / 2.0).cpu()
 
 
 def quality_table(results: dict) -> str:
