@@ -148,9 +148,9 @@ def _tiny_spiking_gan(generator_loss: str = "adversarial", hidden_low: float = 0
     return SpikingGANTask(cfg.model, cfg.ttfs, cfg.train).to("cpu")
 
 
-def _train_on(task, images: torch.Tensor, batches: int = 150) -> torch.Tensor:
-    """Train `task` on random batches of 16 `images`; 200 samples afterwards."""
-    rng = torch.Generator().manual_seed(0)
+def _train_on(task, images: torch.Tensor, batches: int = 150, seed: int = 0) -> torch.Tensor:
+    """Train `task` on random batches of 16 `images` (drawn with `seed`); 200 samples afterwards."""
+    rng = torch.Generator().manual_seed(seed)
     for _ in range(batches):
         task.train_batch(images[torch.randint(0, len(images), (16,), generator=rng)], rng)
     return task.sample(200, torch.Generator().manual_seed(1))
@@ -196,7 +196,8 @@ def _isolated_pixels(samples: torch.Tensor) -> float:
 def test_signed_generator_hidden_weights_remove_speckle(mnist_data):
     """With all-positive hidden weights every generator hidden neuron fires whatever the noise, so pixels near
     threshold flicker; signed ones (U[-4, 5), the config's) let the noise decide which fire, and the feature-
-    matching samples have fewer isolated pixels and a mean closer to the real ones'."""
+    matching samples have fewer isolated pixels and a mean closer to the real ones'. Pooled over three batch
+    orders: one order alone varies the ratio from 0.24 to 0.64 (full MNIST pooled 0.45, the 5k subset 0.30)."""
     ones = mnist_data.train_x[mnist_data.train_y == 1]
     isolated, corr = {}, {}
     for low in (0.0, -4.0):
@@ -205,11 +206,11 @@ def test_signed_generator_hidden_weights_remove_speckle(mnist_data):
             hidden = task.generator(task.noise_times(200, torch.Generator().manual_seed(5)))[0]
         fires_for_some_noise = ((hidden < 64).float().mean(0) % 1.0 > 0).sum()
         assert (fires_for_some_noise > 10) if low < 0 else (fires_for_some_noise == 0), low
-        samples = _train_on(task, ones)
-        isolated[low] = _isolated_pixels(samples)
-        corr[low] = _mean_image_corr(samples, ones)
+        runs = [_train_on(_tiny_spiking_gan("feature_matching", hidden_low=low), ones, seed=seed) for seed in range(3)]
+        isolated[low] = sum(_isolated_pixels(samples) for samples in runs) / 3
+        corr[low] = min(_mean_image_corr(samples, ones) for samples in runs)
     assert _isolated_pixels(ones[:200]) < 0.01
-    assert isolated[-4.0] < 0.5 * isolated[0.0] and corr[-4.0] > max(corr[0.0], 0.8), (isolated, corr)
+    assert isolated[-4.0] < 0.6 * isolated[0.0] and corr[-4.0] > max(corr[0.0], 0.8), (isolated, corr)
 
 
 def test_wider_generator_output_init_gives_more_varied_samples(mnist_data):
