@@ -86,6 +86,7 @@ class TTFSSection:
     label_inputs: int = 0  # spiking_gan, all digits: > 0 makes both GANs class-conditional; the generator gets this many inputs per digit, firing at t = 0 for the digit asked for, and every training batch holds one digit
     label_gate: float = 0.0  # … the fraction of generator hidden neurons each digit's label inputs reach at the start (the others' label weights start at 0)
     label_drive: float = 1.5  # … with this total weight in units of the hidden θ (≥ 1: they fire at once for the digit, a per-digit template; < 0: silenced)
+    label_partition: bool = False  # … instead: the hidden neurons of both networks fall into ten blocks, and each digit's label inputs silence all blocks but the digit's own (ten per-digit sub-networks in one)
     generator_lr: float = 0.0  # spiking_gan: generator learning rate (0: train.lr)
     generator_loss: str = "adversarial"  # spiking_gan: adversarial (paper: fool the real/fake neurons) | feature_matching (match real images' mean discriminator-hidden spike times)
     d_causal_input_grad: bool = True  # spiking_gan: false lets every generator pixel, fired or not, get the discriminator's time gradient
@@ -228,12 +229,17 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
                               or not 0 < cfg.ttfs.deadline < cfg.ttfs.steps):
         raise BioawareError(f"{source}: ttfs.deadline works with model.kind = 'ttfs_classifier' and ttfs.target = "
                             f"'relative' and must lie between 0 and ttfs.steps ({cfg.ttfs.steps}), got {cfg.ttfs.deadline}")
+    routing = cfg.ttfs.label_gate or cfg.ttfs.label_partition
     if cfg.ttfs.label_inputs < 0 or not 0 <= cfg.ttfs.label_gate < 1 or (
-            (cfg.ttfs.label_inputs or cfg.ttfs.label_gate) and (cfg.model.kind != "spiking_gan" or cfg.ttfs.digit != -1
-                                                              or not cfg.ttfs.label_inputs)):
-        raise BioawareError(f"{source}: ttfs.label_inputs (≥ 0) and ttfs.label_gate (in [0, 1), needs label_inputs) make a "
-                            f"spiking_gan with ttfs.digit = -1 class-conditional; got {cfg.ttfs.label_inputs} and "
-                            f"{cfg.ttfs.label_gate} for {cfg.model.kind!r}, digit {cfg.ttfs.digit}")
+            (cfg.ttfs.label_inputs or routing) and (cfg.model.kind != "spiking_gan" or cfg.ttfs.digit != -1
+                                                    or not cfg.ttfs.label_inputs)):
+        raise BioawareError(f"{source}: ttfs.label_inputs (≥ 0), ttfs.label_gate (in [0, 1)) and ttfs.label_partition "
+                            f"(both need label_inputs) make a spiking_gan with ttfs.digit = -1 class-conditional; got "
+                            f"{cfg.ttfs.label_inputs}, {cfg.ttfs.label_gate} and {cfg.ttfs.label_partition} for "
+                            f"{cfg.model.kind!r}, digit {cfg.ttfs.digit}")
+    if cfg.ttfs.label_partition and (cfg.ttfs.label_gate or cfg.model.hidden < 10):
+        raise BioawareError(f"{source}: ttfs.label_partition splits the hidden layers into ten blocks: it needs "
+                            f"model.hidden ≥ 10 (got {cfg.model.hidden}) and replaces ttfs.label_gate (set it to 0)")
     if cfg.ttfs.margin < 0 or cfg.ttfs.generator_lr < 0 or cfg.ttfs.reset_dead_every < 0:
         raise BioawareError(f"{source}: ttfs.margin, ttfs.generator_lr and ttfs.reset_dead_every must be ≥ 0")
     if not 0 <= cfg.ttfs.reset_dead_below < 1:

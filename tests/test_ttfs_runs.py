@@ -246,6 +246,37 @@ def test_conditional_gan_draws_the_digit_asked_for(mnist_data):
     assert corr[0, 0] > corr[0, 1] + 0.1 and corr[1, 1] > corr[1, 0] + 0.1, corr
 
 
+def test_label_partition_gives_each_digit_its_own_hidden_block(mnist_data):
+    """With `ttfs.label_partition` each digit's label inputs silence every hidden block of both networks but the
+    digit's own, those silencing weights get no gradient, and a training step on one digit leaves the other
+    blocks' weights as they were: ten per-digit sub-networks in one generator and one discriminator."""
+    task = _tiny_spiking_gan("feature_matching", hidden_low=-4.0, digit=-1, label_inputs=2, label_partition=True,
+                             d_causal_input_grad=False)
+    from bioaware.models.functional.ttfs import ttfs_encode
+
+    block = torch.arange(100) // 10
+    for net, first in ((task.generator, 100), (task.discriminator, 784)):
+        label = net.weights[0][:, first:].view(100, 10, 2)
+        silences = block[:, None] != torch.arange(10)
+        assert (label[silences] < 0).all() and (label[~silences] == 0).all()
+    rng = torch.Generator().manual_seed(0)
+    threes = mnist_data.train_x[mnist_data.train_y == 3][:16]
+    digits = torch.full((16,), 3)
+    with torch.no_grad():
+        g_hidden = task.generator(task.noise_times(16, rng, digits))[0]
+        d_hidden = task.discriminator(task.with_labels(ttfs_encode(threes, 64), digits))[0]
+    for hidden in (g_hidden, d_hidden):
+        assert (hidden[:, block != 3] == 64).all() and (hidden[:, block == 3] < 64).any()
+    before = [w.detach().clone() for w in (*task.generator.weights, *task.discriminator.weights)]
+    task.train_batch(threes, rng, digits)
+    after = [w.detach() for w in (*task.generator.weights, *task.discriminator.weights)]
+    others = block != 3
+    for k, (w0, w1) in enumerate(zip(before, after)):
+        rows_or_columns = (w1 - w0).abs()[others] if k % 2 == 0 else (w1 - w0).abs()[:, others]
+        assert rows_or_columns.max() < 1e-3 * w0.abs().max(), k  # weight decay only
+        assert (w1 - w0).abs().max() > 1e-2, k  # block 3 did learn
+
+
 def test_gan_generator_and_discriminator_run_in_brian2(gan_run):
     from bioaware.compare.ttfs_report import compare_ttfs
 
@@ -309,6 +340,9 @@ def test_sample_quality_measures(mnist_data):
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ndigit = 12', "ttfs.digit must be a digit"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ndigit = 3\nlabel_inputs = 10', "make a spiking_gan with ttfs.digit = -1"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ndigit = -1\nlabel_gate = 0.5', "make a spiking_gan with ttfs.digit = -1"),
+    ('[model]\nkind = "spiking_gan"\n[ttfs]\ndigit = -1\nlabel_partition = true', "make a spiking_gan with ttfs.digit = -1"),
+    ('[model]\nkind = "spiking_gan"\n[ttfs]\ndigit = -1\nlabel_inputs = 2\nlabel_partition = true\nlabel_gate = 0.25',
+     "replaces ttfs.label_gate"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\ntarget = "relative"\ndeadline = 300', "ttfs.deadline works with"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ntarget = "relative"\ndeadline = 50', "ttfs.deadline works with"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ninit_low = [0.0, 2.0]\ninit_high = [5.0, 1.0]', "ttfs.init_low must be two numbers below"),

@@ -18,13 +18,14 @@ def uniform_weights(n_out: int, n_in: int, low: float, high: float,
 
 class TTFSNetwork(nn.Module):
     """Sizes [n_in, h, …, n_out]; layer k has weights uniform in [`init_low[k]`, `init_high[k]`) (low 0 when not
-    given) and threshold `thresholds[k]`.
+    given) and threshold `thresholds[k]`; `causal_input_grad` (one for all layers or one per layer) says whether a
+    layer passes its time gradient only to inputs that fired before the neuron (see `if_spike_times`).
 
     `forward` maps input spike times [B, n_in] (steps, T = silent) to every layer's spike times.
     """
 
     def __init__(self, sizes: list[int], thresholds: list[float], init_high: list[float], steps: int,
-                 norm: str = "l2", names: list[str] | None = None, causal_input_grad: bool = True,
+                 norm: str = "l2", names: list[str] | None = None, causal_input_grad: bool | list[bool] = True,
                  init_low: list[float] | None = None):
         super().__init__()
         init_low = init_low or [0.0] * len(init_high)
@@ -32,7 +33,8 @@ class TTFSNetwork(nn.Module):
             raise ValueError(f"{len(sizes) - 1} layers need as many thresholds and init bounds, "
                              f"got {len(thresholds)}, {len(init_high)} and {len(init_low)}")
         self.steps, self.norm, self.thresholds = steps, norm, [float(t) for t in thresholds]
-        self.causal_input_grad = causal_input_grad
+        causal = causal_input_grad if isinstance(causal_input_grad, list) else [causal_input_grad] * (len(sizes) - 1)
+        self.causal_input_grad = [bool(c) for c in causal]
         self.names = names or [f"layer{k}" for k in range(len(sizes) - 1)]
         self.weights = nn.ParameterList(
             nn.Parameter(uniform_weights(n_out, n_in, low, high))
@@ -40,8 +42,8 @@ class TTFSNetwork(nn.Module):
 
     def forward(self, in_times: torch.Tensor) -> list[torch.Tensor]:
         times, out = in_times, []
-        for weight, threshold in zip(self.weights, self.thresholds):
-            times = if_spike_times(times, weight, threshold, self.steps, self.norm, self.causal_input_grad)
+        for weight, threshold, causal in zip(self.weights, self.thresholds, self.causal_input_grad):
+            times = if_spike_times(times, weight, threshold, self.steps, self.norm, causal)
             out.append(times)
         return out
 

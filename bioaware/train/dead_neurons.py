@@ -10,10 +10,11 @@ from bioaware.models.ttfs_net import uniform_weights
 class DeadNeuronRedraw:
     """Counts each hidden neuron's spikes; after every `every` batches, the input weights of those that fired for
     fewer than `below` of these batches' images are drawn afresh from U[low, high) and their output weights set
-    to 0: a re-drawn neuron that starts firing would otherwise sway the next layer through its old weights."""
+    to 0: a re-drawn neuron that starts firing would otherwise sway the next layer through its old weights.
+    With `inputs`, only the first `inputs` input weights are re-drawn (the rest, e.g. label inputs, are kept)."""
 
-    def __init__(self, size: int, every: int, below: float, low: float, high: float):
-        self.every, self.below, self.low, self.high = every, below, low, high
+    def __init__(self, size: int, every: int, below: float, low: float, high: float, inputs: int | None = None):
+        self.every, self.below, self.low, self.high, self.inputs = every, below, low, high, inputs
         self.fired = torch.zeros(size)  # spike counts since the last check
         self.seen, self.batches = 0, 0
 
@@ -29,7 +30,8 @@ class DeadNeuronRedraw:
         if self.batches % self.every:
             return
         dead = (self.fired < self.below * self.seen).to(w_in.device)
-        w_in[dead] = uniform_weights(int(dead.sum()), w_in.shape[1], self.low, self.high, generator).to(w_in.device, w_in.dtype)
+        inputs = self.inputs or w_in.shape[1]
+        w_in[dead, :inputs] = uniform_weights(int(dead.sum()), inputs, self.low, self.high, generator).to(w_in.device, w_in.dtype)
         w_out[:, dead] = 0.0
         self.fired.zero_()
         self.seen = 0

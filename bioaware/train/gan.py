@@ -54,6 +54,19 @@ def init_label_weights(weight: torch.Tensor, first: int, per_digit: int, gate: f
         weight[rows[:, None], columns] = drive * threshold / per_digit
 
 
+def partition_by_label(weight: nn.Parameter, first: int, per_digit: int, threshold: float) -> None:
+    """Label inputs (columns `first` on of hidden weights [H, inputs], `per_digit` per digit) that split the hidden
+    neurons into ten blocks: digit d's inputs give every neuron outside block d −10·θ at t = 0, so only block d
+    can fire, and these silencing weights get no gradient (a hook zeroes it; a digit's weights to its own
+    block start at 0 and train). Each block then learns from its own digit's batches only."""
+    block = torch.arange(len(weight)) * 10 // len(weight)
+    silences = (block[:, None] != torch.arange(10)).repeat_interleave(per_digit, 1)
+    with torch.no_grad():
+        weight[:, first:] = torch.where(silences, -10.0 * threshold / per_digit, 0.0).to(weight)
+    frozen = torch.cat([torch.zeros(len(weight), first, dtype=torch.bool), silences], 1)
+    weight.register_hook(lambda grad: grad.masked_fill(frozen.to(grad.device), 0.0))
+
+
 class GANTask(Task):
     """Shared parts: one optimiser over both networks (generator first, at its own learning rate),
     the digit selection, and sample-quality evaluation with the run's cached judging classifier."""
@@ -147,13 +160,19 @@ class SpikingGANTask(GANTask):
     def __init__(self, m: ModelSection, tt: TTFSSection, t: TrainSection, phase: str = "snn"):
         self.generator = TTFSNetwork([tt.noise_size + 10 * tt.label_inputs, m.hidden, 784], tt.thresholds, tt.init_high,
                                      tt.steps, tt.grad_norm, names=["g_hidden", "g_output"], init_low=tt.init_low)
-        if tt.label_inputs:
+        if tt.label_partition:
+            partition_by_label(self.generator.weights[0], tt.noise_size, tt.label_inputs, tt.thresholds[0])
+        elif tt.label_inputs:
             init_label_weights(self.generator.weights[0], tt.noise_size, tt.label_inputs, tt.label_gate,
                                tt.label_drive, tt.thresholds[0])
         self.discriminator = TTFSNetwork([784 + 10 * tt.label_inputs, m.hidden, 2], tt.d_thresholds, tt.d_init_high, tt.steps,
                                          tt.grad_norm, names=["d_hidden", "d_output"],
-                                         causal_input_grad=tt.d_causal_input_grad)
-        self.redraw = DeadNeuronRedraw(m.hidden, tt.reset_dead_every, tt.reset_dead_below, 0.0, tt.d_init_high[0])
+                                         # partitioned: a hidden block silenced for the batch's digit learns nothing from it
+                                         causal_input_grad=[tt.d_causal_input_grad, tt.label_partition or tt.d_causal_input_grad])
+        if tt.label_partition:
+            partition_by_label(self.discriminator.weights[0], 784, tt.label_inputs, tt.d_thresholds[0])
+        self.redraw = DeadNeuronRedraw(m.hidden, tt.reset_dead_every, tt.reset_dead_below, 0.0, tt.d_init_high[0],
+                                       784 if tt.label_partition else None)  # a re-draw keeps the partition
         super().__init__(tt, t, phase, tt.generator_lr or t.lr)
         self.one_label_batches = self.conditional  # feature matching within a digit needs a batch of it
 
