@@ -106,7 +106,7 @@ def test_gans_keep_their_best_checked_model(gan_run, mnist_data):
         assert [r["step"] for r in checks][:2] == [2, 4] and len(checks) >= 3  # every 2 batches and at the end
         best = min(checks, key=lambda r: r["score"])
         assert results[task.phase]["kept_batch"] == best["step"]
-        again = task.validator(data, run, cfg.run.seed)(restore(task, run, config))
+        again = task.validator(data, run, cfg.run.seed)(restore(task, run, config), 0)
         assert again["frechet_train"] == pytest.approx(best["frechet_train"])  # the checkpoint is the kept model
     assert not list(gan_run.glob("*.best.ckpt"))
     assert (gan_run / "figures" / "selection.png").stat().st_size > 0
@@ -275,6 +275,28 @@ def test_label_partition_gives_each_digit_its_own_hidden_block(mnist_data):
         rows_or_columns = (w1 - w0).abs()[others] if k % 2 == 0 else (w1 - w0).abs()[:, others]
         assert rows_or_columns.max() < 1e-3 * w0.abs().max(), k  # weight decay only
         assert (w1 - w0).abs().max() > 1e-2, k  # block 3 did learn
+
+
+def test_best_blocks_are_kept_per_digit_and_assembled():
+    """Partitioned model selection: a digit's block is kept when its score beats that digit's best (lists compared
+    in order), the summed score is what the loop compares, and assembling writes back exactly the kept blocks."""
+    from bioaware.train.block_selection import BestBlocks
+
+    hidden = torch.rand(20, 7), torch.rand(5, 20)  # a hidden layer's input weights (rows) and output weights (columns)
+    blocks = BestBlocks(20)  # blocks of 2 neurons
+    assert blocks.offer(3, [1, 50.0], 100, list(hidden)) and blocks.offer(4, [0, 80.0], 100, list(hidden))
+    kept = [w.clone() for w in hidden]
+    assert not blocks.offer(3, [1, 60.0], 200, [w + 1 for w in hidden])  # worse: digit 3 keeps batch 100's block
+    assert blocks.offer(4, [0, 70.0], 200, [w + 1 for w in hidden])
+    assert blocks.score() == [1, 120.0] and blocks.steps() == {"3": 100, "4": 200}
+    w = [torch.zeros(20, 7), torch.zeros(5, 20)]
+    blocks.assemble(w)
+    assert torch.equal(w[0][6:8], kept[0][6:8]) and torch.equal(w[1][:, 6:8], kept[1][:, 6:8])
+    assert torch.equal(w[0][8:10], kept[0][8:10] + 1) and torch.equal(w[1][:, 8:10], kept[1][:, 8:10] + 1)
+    assert (w[0][:6] == 0).all() and (w[0][10:] == 0).all() and (w[1][:, :6] == 0).all()
+    again = BestBlocks(20)
+    again.load_state_dict(blocks.state_dict())
+    assert again.score() == blocks.score()
 
 
 def test_gan_generator_and_discriminator_run_in_brian2(gan_run):

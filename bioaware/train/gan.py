@@ -24,8 +24,10 @@ from torch import nn
 
 from bioaware.config import ModelSection, TTFSSection, TrainSection
 from bioaware.errors import BioawareError
+from bioaware.log import info
 from bioaware.models.functional.ttfs import ttfs_decode, ttfs_encode
 from bioaware.models.ttfs_net import TTFSNetwork
+from bioaware.train.block_selection import BestBlocks
 from bioaware.train.dead_neurons import DeadNeuronRedraw
 from bioaware.train.losses import ttfs_loss, ttfs_targets
 from bioaware.train.tasks import Task, make_optimizer
@@ -125,7 +127,7 @@ class GANTask(Task):
         judge, _ = cached_digit_classifier(run.path, data, seed)
         real = self.training_set(data)[0][:SELECTION_REAL]
 
-        def validate(task: "GANTask") -> dict:
+        def validate(task: "GANTask", step: int) -> dict:
             q = sample_quality(judge, task.sample(SELECTION_SAMPLES, torch.Generator().manual_seed(seed + 3)), real,
                                self.intended(SELECTION_SAMPLES))
             return {"recognised": q["recognised"], "frechet_train": q["frechet"], "variety": q["variety"],
@@ -173,15 +175,49 @@ class SpikingGANTask(GANTask):
             partition_by_label(self.discriminator.weights[0], 784, tt.label_inputs, tt.d_thresholds[0])
         self.redraw = DeadNeuronRedraw(m.hidden, tt.reset_dead_every, tt.reset_dead_below, 0.0, tt.d_init_high[0],
                                        784 if tt.label_partition else None)  # a re-draw keeps the partition
+        self.blocks = BestBlocks(m.hidden)  # partitioned: each digit's best checked block
         super().__init__(tt, t, phase, tt.generator_lr or t.lr)
         self.one_label_batches = self.conditional  # feature matching within a digit needs a batch of it
 
     def state_dict(self) -> dict:
-        return {**super().state_dict(), **self.redraw.state_dict()}
+        return {**super().state_dict(), **self.redraw.state_dict(), **self.blocks.state_dict()}
 
     def load_state_dict(self, state: dict) -> None:
         super().load_state_dict(state)
         self.redraw.load_state_dict(state)
+        self.blocks.load_state_dict(state)
+
+    def _block_weights(self) -> list[torch.Tensor]:
+        return [*self.generator.weights, *self.discriminator.weights]
+
+    def validator(self, data, run, seed: int):
+        """Partitioned: each check scores every digit's 500 samples against its first 1,000 training images (as a
+        per-digit model's check would), keeps the digits' better blocks aside, and returns the kept blocks'
+        summed score: the loop's best model is then the last check that improved a block."""
+        if not self.tt.label_partition:
+            return super().validator(data, run, seed)
+        from bioaware.evaluation.digit_classifier import cached_digit_classifier
+        from bioaware.evaluation.sample_quality import sample_quality
+
+        judge, _ = cached_digit_classifier(run.path, data, seed)
+        real = {d: data.train_x[data.train_y == d][:SELECTION_REAL // 2] for d in range(10)}
+
+        def validate(task: "SpikingGANTask", step: int) -> dict:
+            samples = task.sample(10 * SELECTION_SAMPLES // 2, torch.Generator().manual_seed(seed + 3))
+            asked = task.asked(len(samples))
+            rows = {d: sample_quality(judge, samples[asked == d], real[d], d) for d in range(10)}
+            kept = [task.blocks.offer(d, [int(q["recognised"] < RECOGNISED_ENOUGH), q["frechet"]], step,
+                                      task._block_weights()) for d, q in rows.items()]
+            mean = lambda key: sum(q[key] for q in rows.values()) / 10  # noqa: E731
+            return {"recognised": mean("recognised"), "frechet_train": mean("frechet"), "variety": mean("variety"),
+                    "blocks_kept": sum(kept), "score": task.blocks.score()}
+
+        return validate
+
+    def keep_selected(self) -> None:
+        if self.tt.label_partition and self.blocks.best:
+            self.blocks.assemble(self._block_weights())
+            info(f"{self.phase}: each digit's block kept from its best check (batch per digit: {self.blocks.steps()})")
 
     def with_labels(self, times: torch.Tensor, digits: torch.Tensor | None) -> torch.Tensor:
         """`times` [n, k] followed (conditional) by each digit's label inputs: at t = 0 for the sample's digit in

@@ -78,8 +78,9 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
     `max_batches` stops (with a checkpoint) after that many batches in this call. Supervised tasks
     also get the batch's labels from `train_y`; tasks with `one_label_batches` get batches of one label
     each. With `validate` (every `t.select_every` batches and
-    at the end; it returns metrics with a "score", lower is better) the best model seen is kept in
-    `<phase>.best.ckpt` and becomes the phase's checkpoint when training ends. Returns the step reached.
+    at the end; called with the task and the step, it returns metrics with a "score", lower is better) the best
+    model seen is kept in `<phase>.best.ckpt` and becomes the phase's checkpoint when training ends, after the
+    task's `keep_selected()`. Returns the step reached.
     """
     n_batches = math.ceil(len(train_x) / t.batch_size)
     total = total_batches(len(train_x), t)
@@ -104,7 +105,7 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
 
     def select() -> None:
         nonlocal best
-        row = validate(task)
+        row = validate(task, step)
         task.model.train()
         run.log({"phase": task.phase, "kind": "select", "step": step, **row})
         if best is None or row["score"] < best["score"]:
@@ -146,7 +147,8 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
     if step == total and best is not None:
         if best["step"] != step:
             task.load_state_dict(load_checkpoint(best_ckpt, config)["task"])
-            save()
+        task.keep_selected()
+        save()
         best_ckpt.unlink(missing_ok=True)
         run.log({"phase": task.phase, "kind": "kept", "step": best["step"], "of": total})
         info(f"{task.phase}: kept the model of batch {best['step']} of {total} "

@@ -61,6 +61,10 @@ class Task:
         self.model.load_state_dict(state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
 
+    def keep_selected(self) -> None:
+        """Called once when training with model selection ends, on the best checked model (a label-partitioned
+        GAN then puts in each digit's best block)."""
+
     def _update(self, loss: torch.Tensor) -> float:
         """One optimiser step on `loss`; returns its value."""
         self.optimizer.zero_grad(set_to_none=True)
