@@ -12,13 +12,18 @@ from __future__ import annotations
 import torch
 
 
+def digit_blocks(hidden: int) -> torch.Tensor:
+    """The block (digit 0–9) of each of `hidden` neurons: ten consecutive, nearly equal blocks."""
+    return torch.arange(hidden) * 10 // hidden
+
+
 class BestBlocks:
     """Each digit's best checked block of `weights` = [hidden-layer weights [H, in], output weights [out, H], …]
     (alternating, e.g. generator then discriminator); a score is a list compared element-wise in order
     (lower is better), as the loop's model selection compares them."""
 
     def __init__(self, hidden: int):
-        self.block = torch.arange(hidden) * 10 // hidden
+        self.block = digit_blocks(hidden)
         self.best: dict[int, dict] = {}  # digit → {"score", "step", "weights"}
 
     def _cut(self, weight: torch.Tensor, k: int, digit: int) -> tuple:

@@ -27,7 +27,7 @@ from bioaware.errors import BioawareError
 from bioaware.log import info
 from bioaware.models.functional.ttfs import ttfs_decode, ttfs_encode
 from bioaware.models.ttfs_net import TTFSNetwork
-from bioaware.train.block_selection import BestBlocks
+from bioaware.train.block_selection import BestBlocks, digit_blocks
 from bioaware.train.dead_neurons import DeadNeuronRedraw
 from bioaware.train.losses import ttfs_loss, ttfs_targets
 from bioaware.train.tasks import Task, make_optimizer
@@ -61,7 +61,7 @@ def partition_by_label(weight: nn.Parameter, first: int, per_digit: int, thresho
     neurons into ten blocks: digit d's inputs give every neuron outside block d −10·θ at t = 0, so only block d
     can fire, and these silencing weights get no gradient (a hook zeroes it; a digit's weights to its own
     block start at 0 and train). Each block then learns from its own digit's batches only."""
-    block = torch.arange(len(weight)) * 10 // len(weight)
+    block = digit_blocks(len(weight))
     silences = (block[:, None] != torch.arange(10)).repeat_interleave(per_digit, 1)
     with torch.no_grad():
         weight[:, first:] = torch.where(silences, -10.0 * threshold / per_digit, 0.0).to(weight)
