@@ -87,6 +87,7 @@ class TTFSSection:
     label_gate: float = 0.0  # … the fraction of generator hidden neurons each digit's label inputs reach at the start (the others' label weights start at 0)
     label_drive: float = 1.5  # … with this total weight in units of the hidden θ (≥ 1: they fire at once for the digit, a per-digit template; < 0: silenced)
     label_partition: bool = False  # … instead: the hidden neurons of both networks fall into ten blocks, and each digit's label inputs silence all blocks but the digit's own (ten per-digit sub-networks in one)
+    block_output_init: list = field(default_factory=list)  # … label_partition: per digit 0–9, the [low, high) its block's generator output weights start in (empty: ttfs.init_low[1], init_high[1] for every block)
     generator_lr: float = 0.0  # spiking_gan: generator learning rate (0: train.lr)
     generator_loss: str = "adversarial"  # spiking_gan: adversarial (paper: fool the real/fake neurons) | feature_matching (match real images' mean discriminator-hidden spike times)
     d_causal_input_grad: bool = True  # spiking_gan: false lets every generator pixel, fired or not, get the discriminator's time gradient
@@ -240,6 +241,12 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
     if cfg.ttfs.label_partition and (cfg.ttfs.label_gate or cfg.model.hidden < 10):
         raise BioawareError(f"{source}: ttfs.label_partition splits the hidden layers into ten blocks: it needs "
                             f"model.hidden ≥ 10 (got {cfg.model.hidden}) and replaces ttfs.label_gate (set it to 0)")
+    bounds = cfg.ttfs.block_output_init
+    if bounds and (not cfg.ttfs.label_partition or len(bounds) != 10 or not all(
+            isinstance(pair, list) and len(pair) == 2 and all(_is_number(v) for v in pair) and pair[0] < pair[1]
+            for pair in bounds)):
+        raise BioawareError(f"{source}: ttfs.block_output_init needs ttfs.label_partition and ten [low, high] pairs "
+                            f"(low < high), one per digit 0–9; got {bounds!r}")
     if cfg.ttfs.margin < 0 or cfg.ttfs.generator_lr < 0 or cfg.ttfs.reset_dead_every < 0:
         raise BioawareError(f"{source}: ttfs.margin, ttfs.generator_lr and ttfs.reset_dead_every must be ≥ 0")
     if not 0 <= cfg.ttfs.reset_dead_below < 1:

@@ -277,6 +277,37 @@ def test_label_partition_gives_each_digit_its_own_hidden_block(mnist_data):
         assert (w1 - w0).abs().max() > 1e-2, k  # block 3 did learn
 
 
+def test_partitioned_gan_runs_one_block_as_the_whole_network_would(mnist_data):
+    """A one-digit batch runs only its digit's hidden block: the same samples as the whole generator, and a
+    training step that changes every weight as the whole-network step does (the other blocks are silent)."""
+    def tiny():
+        return _tiny_spiking_gan("feature_matching", hidden_low=-4.0, digit=-1, label_inputs=2, label_partition=True,
+                                 d_causal_input_grad=False)
+
+    sliced, whole = tiny(), tiny()
+    whole.block_of = lambda digits: None  # every hidden neuron, silenced ones included
+    assert whole.block_of(torch.full((4,), 3)) is None and int(sliced.block_of(torch.full((4,), 3)).sum()) == 10
+    assert sliced.block_of(torch.tensor([3, 4])) is None  # a mixed batch runs the whole network
+    assert torch.equal(sliced.sample(40, torch.Generator().manual_seed(1)), whole.sample(40, torch.Generator().manual_seed(1)))
+    threes = mnist_data.train_x[mnist_data.train_y == 3][:16]
+    for task in (sliced, whole):
+        task.train_batch(threes, torch.Generator().manual_seed(0), torch.full((16,), 3))
+    for a, b in zip(sliced.model.parameters(), whole.model.parameters()):
+        assert torch.allclose(a, b, atol=1e-5)
+    assert sliced.silenced_spikes(mnist_data, 0, n=60) == {"g_silenced_spikes": 0.0, "d_silenced_spikes": 0.0}
+
+
+def test_block_output_init_gives_each_digit_its_own_range():
+    """`ttfs.block_output_init`: each digit block's generator output weights start in the digit's own range."""
+    ranges = [[-32.0, 32.5]] * 10
+    ranges[1] = [-3.0, 3.5]
+    task = _tiny_spiking_gan("feature_matching", digit=-1, label_inputs=2, label_partition=True, block_output_init=ranges)
+    w = task.generator.weights[1].detach()
+    block = torch.arange(100) // 10
+    assert w[:, block == 1].min() >= -3.0 and w[:, block == 1].max() < 3.5
+    assert w[:, block == 0].min() < -20.0 and w[:, block == 0].max() > 20.0
+
+
 def test_best_blocks_are_kept_per_digit_and_assembled():
     """Partitioned model selection: a digit's block is kept when its score beats that digit's best (lists compared
     in order), the summed score is what the loop compares, and assembling writes back exactly the kept blocks."""
@@ -365,6 +396,8 @@ def test_sample_quality_measures(mnist_data):
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ndigit = -1\nlabel_partition = true', "make a spiking_gan with ttfs.digit = -1"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ndigit = -1\nlabel_inputs = 2\nlabel_partition = true\nlabel_gate = 0.25',
      "replaces ttfs.label_gate"),
+    ('[model]\nkind = "spiking_gan"\n[ttfs]\ndigit = -1\nlabel_inputs = 2\nlabel_partition = true\nblock_output_init = [[-3.0, 3.5]]',
+     "ttfs.block_output_init needs ttfs.label_partition and ten"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\ntarget = "relative"\ndeadline = 300', "ttfs.deadline works with"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ntarget = "relative"\ndeadline = 50', "ttfs.deadline works with"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ninit_low = [0.0, 2.0]\ninit_high = [5.0, 1.0]', "ttfs.init_low must be two numbers below"),

@@ -40,9 +40,15 @@ class TTFSNetwork(nn.Module):
             nn.Parameter(uniform_weights(n_out, n_in, low, high))
             for n_in, n_out, low, high in zip(sizes, sizes[1:], init_low, init_high))
 
-    def forward(self, in_times: torch.Tensor) -> list[torch.Tensor]:
+    def forward(self, in_times: torch.Tensor, hidden: torch.Tensor | None = None) -> list[torch.Tensor]:
+        """`hidden` (bool [h], optional) runs only those neurons of every hidden layer, as if the others stayed
+        silent: their rows and columns are left out, so the hidden layers' times hold the kept neurons only."""
         times, out = in_times, []
-        for weight, threshold, causal in zip(self.weights, self.thresholds, self.causal_input_grad):
+        last = len(self.weights) - 1
+        for k, (weight, threshold, causal) in enumerate(zip(self.weights, self.thresholds, self.causal_input_grad)):
+            if hidden is not None:
+                weight = weight[hidden] if k < last else weight
+                weight = weight[:, hidden] if k > 0 else weight
             times = if_spike_times(times, weight, threshold, self.steps, self.norm, causal)
             out.append(times)
         return out

@@ -26,7 +26,7 @@ from bioaware.config import ModelSection, TTFSSection, TrainSection
 from bioaware.errors import BioawareError
 from bioaware.log import info
 from bioaware.models.functional.ttfs import ttfs_decode, ttfs_encode
-from bioaware.models.ttfs_net import TTFSNetwork
+from bioaware.models.ttfs_net import TTFSNetwork, uniform_weights
 from bioaware.train.block_selection import BestBlocks, digit_blocks
 from bioaware.train.dead_neurons import DeadNeuronRedraw
 from bioaware.train.losses import ttfs_loss, ttfs_targets
@@ -67,6 +67,16 @@ def partition_by_label(weight: nn.Parameter, first: int, per_digit: int, thresho
         weight[:, first:] = torch.where(silences, -10.0 * threshold / per_digit, 0.0).to(weight)
     frozen = torch.cat([torch.zeros(len(weight), first, dtype=torch.bool), silences], 1)
     weight.register_hook(lambda grad: grad.masked_fill(frozen.to(grad.device), 0.0))
+
+
+@torch.no_grad()
+def init_blocks(weight: nn.Parameter, bounds: list) -> None:
+    """Each digit block's columns of output weights [out, H] drawn uniformly from its own [low, high) in `bounds`
+    (ten pairs; none: leave them): a thin digit such as 1 may need narrower ones than the others."""
+    block = digit_blocks(weight.shape[1])
+    for digit, (low, high) in enumerate(bounds):
+        mine = block == digit
+        weight[:, mine] = uniform_weights(weight.shape[0], int(mine.sum()), low, high).to(weight)
 
 
 class GANTask(Task):
@@ -164,6 +174,7 @@ class SpikingGANTask(GANTask):
                                      tt.steps, tt.grad_norm, names=["g_hidden", "g_output"], init_low=tt.init_low)
         if tt.label_partition:
             partition_by_label(self.generator.weights[0], tt.noise_size, tt.label_inputs, tt.thresholds[0])
+            init_blocks(self.generator.weights[1], tt.block_output_init)
         elif tt.label_inputs:
             init_label_weights(self.generator.weights[0], tt.noise_size, tt.label_inputs, tt.label_gate,
                                tt.label_drive, tt.thresholds[0])
@@ -214,6 +225,29 @@ class SpikingGANTask(GANTask):
 
         return validate
 
+    @torch.no_grad()
+    def test_metrics(self, data, batch_size: int, seed: int, run) -> dict:
+        results = super().test_metrics(data, batch_size, seed, run)
+        return {**results, **self.silenced_spikes(data, seed)} if self.tt.label_partition else results
+
+    @torch.no_grad()
+    def silenced_spikes(self, data, seed: int, n: int = 200) -> dict:
+        """Partitioned: spikes per sample of the hidden neurons outside the asked digit's block, in the whole
+        generator (n samples) and the whole discriminator (the first n test images with their own digit's label
+        inputs); 0 means that running a block alone, as training and sampling do, changes no spike."""
+        steps, block = self.tt.steps, self.blocks.block.to(self.device)
+        digits, noise = self.asked(n), torch.Generator().manual_seed(seed + 1)
+        images, labels = data.test_x[:n], data.test_y[:n]
+        g, d = [], []
+        for k in range(0, n, 50):  # the whole hidden layer at once: 50 samples keep the membranes small
+            asked, own = digits[k:k + 50].to(self.device), labels[k:k + 50].to(self.device)
+            g.append(((self.generator(self.noise_times(len(asked), noise, asked))[0] < steps)
+                      & (block != asked[:, None])).sum(1))
+            d_in = self.with_labels(ttfs_encode(images[k:k + 50], steps).to(self.device), own)
+            d.append(((self.discriminator(d_in)[0] < steps) & (block != own[:, None])).sum(1))
+        return {"g_silenced_spikes": float(torch.cat(g).float().mean()),
+                "d_silenced_spikes": float(torch.cat(d).float().mean())}
+
     def keep_selected(self) -> None:
         if self.tt.label_partition and self.blocks.best:
             self.blocks.assemble(self._block_weights())
@@ -233,8 +267,15 @@ class SpikingGANTask(GANTask):
         return self.with_labels(ttfs_encode(uniform_noise(n, self.tt.noise_size, generator), self.tt.steps),
                                  digits).to(self.device)
 
+    def block_of(self, digits: torch.Tensor | None) -> torch.Tensor | None:
+        """Partitioned, all `digits` one digit: its hidden block (bool [H]), which a network can run alone (the
+        label inputs keep the other blocks silent, so leaving them out changes no spike); else None (all neurons)."""
+        if not self.tt.label_partition or digits is None or len(digits) == 0 or bool((digits != digits[0]).any()):
+            return None
+        return (self.blocks.block == int(digits[0])).to(self.device)
+
     def _loss(self, fake_or_real_times: torch.Tensor, desired: int, digits: torch.Tensor | None) -> torch.Tensor:
-        out = self.discriminator(self.with_labels(fake_or_real_times, digits))[-1]
+        out = self.discriminator(self.with_labels(fake_or_real_times, digits), self.block_of(digits))[-1]
         want = torch.full((len(out),), desired, dtype=torch.long, device=out.device)
         return ttfs_loss(out, ttfs_targets(out, want, self.tt.steps, self.tt.margin, self.tt.target), self.tt.steps)
 
@@ -244,8 +285,8 @@ class SpikingGANTask(GANTask):
         if self.tt.generator_loss == "adversarial":
             return self._loss(fake, REAL, digits)
         with torch.no_grad():
-            real_hidden = self.discriminator(self.with_labels(real, digits))[0]
-        fake_hidden = self.discriminator(self.with_labels(fake, digits))[0]
+            real_hidden = self.discriminator(self.with_labels(real, digits), self.block_of(digits))[0]
+        fake_hidden = self.discriminator(self.with_labels(fake, digits), self.block_of(digits))[0]
         groups = [torch.ones(len(fake), dtype=torch.bool, device=fake.device)] if digits is None \
             else [digits == d for d in digits.unique()]
         return sum(0.5 * ((fake_hidden[g].mean(0) - real_hidden[g].mean(0)) / self.tt.steps).pow(2).sum() for g in groups)
@@ -253,22 +294,34 @@ class SpikingGANTask(GANTask):
     def train_batch(self, images, generator, labels=None):
         real = ttfs_encode(images, self.tt.steps).to(self.device)
         digits = labels.to(self.device) if self.conditional else None
-        fake = self.generator(self.noise_times(len(images), generator, digits))[-1]
+        fake = self.generator(self.noise_times(len(images), generator, digits), self.block_of(digits))[-1]
         d_loss = self._step(self._loss(real, REAL, digits) + self._loss(fake.detach(), FAKE, digits), self.generator)
         if self.redraw.every:  # the discriminator's hidden neurons that real images no longer make fire
             with torch.no_grad():
                 self.redraw.observe(self.discriminator(self.with_labels(real, digits))[0], self.tt.steps,
                                     *self.discriminator.weights, generator)
-        fake = self.generator(self.noise_times(len(images), generator, digits))[-1]
+        fake = self.generator(self.noise_times(len(images), generator, digits), self.block_of(digits))[-1]
         g_loss = self._step(self._generator_loss(fake, real, digits), self.discriminator)
         return {"loss": d_loss + g_loss, "d_loss": d_loss, "g_loss": g_loss}
 
     @torch.no_grad()
+    def generate(self, in_times: torch.Tensor, digits: torch.Tensor | None) -> torch.Tensor:
+        """Generated spike times [n, 784] from generator inputs [n, …]; partitioned, each digit's samples run
+        through its own block only (the same spikes as the whole network, at a tenth of the work)."""
+        if not self.tt.label_partition or digits is None:
+            return self.generator(in_times)[-1]
+        out = torch.empty(len(in_times), 784, device=in_times.device)
+        for d in digits.unique():
+            mine = (digits == d).to(in_times.device)
+            out[mine] = self.generator(in_times[mine], self.block_of(digits[digits == d]))[-1]
+        return out
+
+    @torch.no_grad()
     def sample(self, n, generator):
         digits = self.asked(n)
-        return torch.cat([ttfs_decode(self.generator(self.noise_times(
-            min(500, n - k), generator, None if digits is None else digits[k:k + 500]))[-1], self.tt.steps).cpu()
-            for k in range(0, n, 500)])
+        chunks = [None if digits is None else digits[k:k + 500] for k in range(0, n, 500)]
+        return torch.cat([ttfs_decode(self.generate(self.noise_times(min(500, n - k), generator, d), d), self.tt.steps).cpu()
+                          for k, d in zip(range(0, n, 500), chunks)])
 
 
 class AnnGANTask(GANTask):
