@@ -269,7 +269,8 @@ class SpikingGANTask(GANTask):
 
     def block_of(self, digits: torch.Tensor | None) -> torch.Tensor | None:
         """Partitioned, all `digits` one digit: its hidden block (bool [H]), which a network can run alone (the
-        label inputs keep the other blocks silent, so leaving them out changes no spike); else None (all neurons)."""
+        label inputs silence the other blocks; while none of them fires, leaving them out changes no spike, and
+        `silenced_spikes` counts those that do); else None (all neurons)."""
         if not self.tt.label_partition or digits is None or len(digits) == 0 or bool((digits != digits[0]).any()):
             return None
         return (self.blocks.block == int(digits[0])).to(self.device)
@@ -307,7 +308,7 @@ class SpikingGANTask(GANTask):
     @torch.no_grad()
     def generate(self, in_times: torch.Tensor, digits: torch.Tensor | None) -> torch.Tensor:
         """Generated spike times [n, 784] from generator inputs [n, …]; partitioned, each digit's samples run
-        through its own block only (the same spikes as the whole network, at a tenth of the work)."""
+        through its own block only (see `block_of`; the trained generators' silenced neurons stay silent)."""
         if not self.tt.label_partition or digits is None:
             return self.generator(in_times)[-1]
         out = torch.empty(len(in_times), 784, device=in_times.device)
