@@ -90,6 +90,7 @@ class TTFSSection:
     block_output_init: list = field(default_factory=list)  # … label_partition: per digit 0–9, the [low, high) its block's generator output weights start in (empty: ttfs.init_low[1], init_high[1] for every block)
     generator_lr: float = 0.0  # spiking_gan: generator learning rate (0: train.lr)
     generator_loss: str = "adversarial"  # spiking_gan: adversarial (paper: fool the real/fake neurons) | feature_matching (match real images' mean discriminator-hidden spike times)
+    mode_seeking: float = 0.0  # spiking_gan: weight of a mode-seeking term (Mao et al. 2019) in the generator's loss: two samples' pixel distance over their noise distance should grow (0: off)
     d_causal_input_grad: bool = True  # spiking_gan: false lets every generator pixel, fired or not, get the discriminator's time gradient
     d_thresholds: list = field(default_factory=lambda: [100.0, 100.0])  # spiking_gan discriminator θ (hidden, output)
     d_init_high: list = field(default_factory=lambda: [5.0, 48.0])  # spiking_gan discriminator init bounds
@@ -249,6 +250,9 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
                             f"(low < high), one per digit 0–9; got {bounds!r}")
     if cfg.ttfs.margin < 0 or cfg.ttfs.generator_lr < 0 or cfg.ttfs.reset_dead_every < 0:
         raise BioawareError(f"{source}: ttfs.margin, ttfs.generator_lr and ttfs.reset_dead_every must be ≥ 0")
+    if cfg.ttfs.mode_seeking < 0 or (cfg.ttfs.mode_seeking and cfg.model.kind != "spiking_gan"):
+        raise BioawareError(f"{source}: ttfs.mode_seeking weighs a spiking_gan generator's mode-seeking term; it must be "
+                            f"≥ 0, and 0 for model.kind = {cfg.model.kind!r}; got {cfg.ttfs.mode_seeking}")
     if not 0 <= cfg.ttfs.reset_dead_below < 1:
         raise BioawareError(f"{source}: ttfs.reset_dead_below must be a fraction of images in [0, 1), got {cfg.ttfs.reset_dead_below}")
     if cfg.model.kind in ("ttfs_classifier", "spiking_gan") and (cfg.train.update != "bptt" or cfg.train.noise):

@@ -185,6 +185,44 @@ def test_feature_matching_generator_draws_varied_ones(mnist_data):
     assert spread["feature_matching"] > 1.5 * spread["adversarial"], spread
 
 
+def test_mode_seeking_term_spreads_pairs_and_keeps_the_fooling_loss():
+    """The mode-seeking term is 0 for identical halves and pushes each pair's differing pixels apart; in the
+    generator's loss its gradient is λ × the fooling gradient's size for every sample, and the value stays the
+    fooling loss."""
+    from bioaware.train.gan import mode_seeking_loss
+
+    task = _tiny_spiking_gan("feature_matching", mode_seeking=0.5)
+    noise = task.noise_times(16, torch.Generator().manual_seed(0))
+    fake = torch.tensor([[10.0, 64.0, 30.0]] * 8 + [[20.0, 64.0, 30.0]] * 8, requires_grad=True)
+    mode_seeking_loss(fake, noise, 64).backward()
+    assert float(mode_seeking_loss(fake[:, 1:].detach(), noise, 64)) == 0.0
+    assert (fake.grad[:8, 0] > 0).all() and (fake.grad[8:, 0] < 0).all() and (fake.grad[:, 1:] == 0).all()
+
+    rng = torch.Generator().manual_seed(1)  # any spike times will do for the real and the fake batch
+    real = torch.randint(0, 65, (16, 784), generator=rng).float()
+    fake = torch.randint(0, 65, (16, 784), generator=rng).float().requires_grad_(True)
+    fool = task._fooling_loss(fake, real, None)
+    fool_grad = torch.autograd.grad(fool, fake)[0]
+    loss = task._generator_loss(fake, real, None, noise)
+    assert float(loss.detach()) == pytest.approx(float(fool.detach()))
+    (grad,) = torch.autograd.grad(loss, fake)
+    added = (grad - fool_grad).norm(dim=1) / fool_grad.norm(dim=1)
+    moved = fool_grad.norm(dim=1) > 0
+    assert moved.any() and torch.allclose(added[moved], torch.full_like(added[moved], 0.5), rtol=1e-4)
+
+
+def test_mode_seeking_generator_draws_more_varied_samples(mnist_data):
+    """Feature matching with narrow output weights draws nearly one image whatever the noise; the mode-seeking
+    term (λ 1) makes the samples differ more while their mean still looks like the real ones'."""
+    ones = mnist_data.train_x[mnist_data.train_y == 1]
+    spread, corr = {}, {}
+    for weight in (0.0, 1.0):
+        samples = _train_on(_tiny_spiking_gan("feature_matching", hidden_low=-4.0, mode_seeking=weight), ones)
+        spread[weight] = float(samples.std(0).mean())
+        corr[weight] = _mean_image_corr(samples, ones)
+    assert spread[1.0] > 1.3 * spread[0.0] and min(corr.values()) > 0.6, (spread, corr)
+
+
 def _isolated_pixels(samples: torch.Tensor) -> float:
     """Fraction of lit pixels none of whose four neighbours is lit (speckle; real digits: ~0)."""
     lit = (samples.view(-1, 1, 28, 28) > 0).float()
@@ -402,6 +440,8 @@ def test_sample_quality_measures(mnist_data):
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ntarget = "relative"\ndeadline = 50', "ttfs.deadline works with"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ninit_low = [0.0, 2.0]\ninit_high = [5.0, 1.0]', "ttfs.init_low must be two numbers below"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\ngrad_norm = "l3"', "ttfs.grad_norm"),
+    ('[model]\nkind = "spiking_gan"\n[ttfs]\nmode_seeking = -1.0', "ttfs.mode_seeking weighs"),
+    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nmode_seeking = 0.5', "ttfs.mode_seeking weighs"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreset_dead_below = 2.0', "ttfs.reset_dead_below must be a fraction"),
     ('[model]\nkind = "roy_ae"\n[baselines]\nann_gan = true', "baselines.ann_gan"),
     ('[model]\nkind = "spiking_gan"\n[baselines]\nann_gan = true\nann_gan_epochs = -1', "baselines.ann_gan_epochs must be"),

@@ -79,6 +79,16 @@ def init_blocks(weight: nn.Parameter, bounds: list) -> None:
         weight[:, mine] = uniform_weights(weight.shape[0], int(mine.sum()), low, high).to(weight)
 
 
+def mode_seeking_loss(fake: torch.Tensor, noise: torch.Tensor, steps: int) -> torch.Tensor:
+    """Mode seeking (Mao et al. 2019) on spike times: pairs the batch's first and second half and returns minus
+    the mean ratio of their images' mean |Δt| over their inputs' mean |Δt|; minimising it spreads the samples
+    that different noise draws give (a generator that ignores its noise has ratio 0)."""
+    half = len(fake) // 2
+    image = (fake[:half] - fake[half:2 * half]).abs().mean(1)
+    code = (noise[:half] - noise[half:2 * half]).abs().mean(1).clamp_min(1.0 / steps)
+    return -(image / code).mean()
+
+
 class GANTask(Task):
     """Shared parts: one optimiser over both networks (generator first, at its own learning rate),
     the digit selection, and sample-quality evaluation with the run's cached judging classifier."""
@@ -280,9 +290,23 @@ class SpikingGANTask(GANTask):
         want = torch.full((len(out),), desired, dtype=torch.long, device=out.device)
         return ttfs_loss(out, ttfs_targets(out, want, self.tt.steps, self.tt.margin, self.tt.target), self.tt.steps)
 
-    def _generator_loss(self, fake: torch.Tensor, real: torch.Tensor, digits: torch.Tensor | None) -> torch.Tensor:
-        """The generator's loss on its spike times `fake` [B, 784], given the batch's real ones `real`; feature
-        matching compares the means within each digit when the samples were drawn for the real ones' `digits`."""
+    def _generator_loss(self, fake: torch.Tensor, real: torch.Tensor, digits: torch.Tensor | None,
+                        noise: torch.Tensor) -> torch.Tensor:
+        """The generator's loss on its spike times `fake` [B, 784] drawn from input times `noise`, given the batch's
+        real ones `real`; feature matching compares the means within each digit when the samples were drawn for the
+        real ones' `digits`. With `ttfs.mode_seeking` = λ the gradient on each sample's spike times gets the
+        mode-seeking term's added, scaled to λ × the fooling gradient's L2 norm for that sample (the backward
+        pass normalises each sample's error anyway, so only their ratio matters); the value stays the fooling loss."""
+        loss = self._fooling_loss(fake, real, digits)
+        if not self.tt.mode_seeking:
+            return loss
+        fool = torch.autograd.grad(loss, fake)[0]
+        spread = torch.autograd.grad(mode_seeking_loss(fake, noise, self.tt.steps), fake)[0]
+        scale = fool.norm(dim=1, keepdim=True) / spread.norm(dim=1, keepdim=True).clamp_min(1e-30)
+        push = (fake * (fool + self.tt.mode_seeking * scale * spread)).sum()
+        return loss.detach() + (push - push.detach())
+
+    def _fooling_loss(self, fake: torch.Tensor, real: torch.Tensor, digits: torch.Tensor | None) -> torch.Tensor:
         if self.tt.generator_loss == "adversarial":
             return self._loss(fake, REAL, digits)
         with torch.no_grad():
@@ -301,8 +325,9 @@ class SpikingGANTask(GANTask):
             with torch.no_grad():
                 self.redraw.observe(self.discriminator(self.with_labels(real, digits))[0], self.tt.steps,
                                     *self.discriminator.weights, generator)
-        fake = self.generator(self.noise_times(len(images), generator, digits), self.block_of(digits))[-1]
-        g_loss = self._step(self._generator_loss(fake, real, digits), self.discriminator)
+        noise = self.noise_times(len(images), generator, digits)
+        fake = self.generator(noise, self.block_of(digits))[-1]
+        g_loss = self._step(self._generator_loss(fake, real, digits, noise), self.discriminator)
         return {"loss": d_loss + g_loss, "d_loss": d_loss, "g_loss": g_loss}
 
     @torch.no_grad()
