@@ -307,6 +307,7 @@ class SpikingGANTask(GANTask):
         return loss.detach() + (push - push.detach())
 
     def _fooling_loss(self, fake: torch.Tensor, real: torch.Tensor, digits: torch.Tensor | None) -> torch.Tensor:
+        """The loss that makes generated spike times pass for real ones (`ttfs.generator_loss`)."""
         if self.tt.generator_loss == "adversarial":
             return self._loss(fake, REAL, digits)
         with torch.no_grad():
