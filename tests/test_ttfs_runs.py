@@ -213,14 +213,16 @@ def test_mode_seeking_term_spreads_pairs_and_keeps_the_fooling_loss():
 
 def test_mode_seeking_generator_draws_more_varied_samples(mnist_data):
     """Feature matching with narrow output weights draws nearly one image whatever the noise; the mode-seeking
-    term (λ 1) makes the samples differ more while their mean still looks like the real ones'."""
+    term (λ 2) makes the samples differ more while their mean still looks like the real ones'. Measured over
+    three batch orders: spread 1.69–1.92× (the 5k subset and the full MNIST alike), mean-image correlation
+    0.72–0.75 vs 0.87–0.90 without (λ 1: 1.10–1.37×)."""
     ones = mnist_data.train_x[mnist_data.train_y == 1]
     spread, corr = {}, {}
-    for weight in (0.0, 1.0):
+    for weight in (0.0, 2.0):
         samples = _train_on(_tiny_spiking_gan("feature_matching", hidden_low=-4.0, mode_seeking=weight), ones)
         spread[weight] = float(samples.std(0).mean())
         corr[weight] = _mean_image_corr(samples, ones)
-    assert spread[1.0] > 1.3 * spread[0.0] and min(corr.values()) > 0.6, (spread, corr)
+    assert spread[2.0] > 1.4 * spread[0.0] and min(corr.values()) > 0.6, (spread, corr)
 
 
 def _isolated_pixels(samples: torch.Tensor) -> float:
