@@ -91,6 +91,7 @@ class TTFSSection:
     generator_lr: float = 0.0  # spiking_gan: generator learning rate (0: train.lr)
     generator_loss: str = "adversarial"  # spiking_gan: adversarial (paper: fool the real/fake neurons) | feature_matching (match real images' mean discriminator-hidden spike times)
     mode_seeking: float = 0.0  # spiking_gan: weight of a mode-seeking term (Mao et al. 2019) in the generator's loss: two samples' pixel distance over their noise distance should grow (0: off)
+    mode_seeking_per_block: bool = False  # … label_partition: each digit's weight halves at a check where its samples are recognised less often than the target (0.9) and doubles back, up to ttfs.mode_seeking, where they meet it
     d_causal_input_grad: bool = True  # spiking_gan: false lets every generator pixel, fired or not, get the discriminator's time gradient
     d_thresholds: list = field(default_factory=lambda: [100.0, 100.0])  # spiking_gan discriminator θ (hidden, output)
     d_init_high: list = field(default_factory=lambda: [5.0, 48.0])  # spiking_gan discriminator init bounds
@@ -253,6 +254,9 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
     if cfg.ttfs.mode_seeking < 0 or (cfg.ttfs.mode_seeking and cfg.model.kind != "spiking_gan"):
         raise BioawareError(f"{source}: ttfs.mode_seeking weighs a spiking_gan generator's mode-seeking term; it must be "
                             f"≥ 0, and 0 for model.kind = {cfg.model.kind!r}; got {cfg.ttfs.mode_seeking}")
+    if cfg.ttfs.mode_seeking_per_block and not (cfg.ttfs.label_partition and cfg.ttfs.mode_seeking and cfg.train.select_every):
+        raise BioawareError(f"{source}: ttfs.mode_seeking_per_block adapts each digit block's mode-seeking weight at the "
+                            f"checks: it needs ttfs.label_partition, ttfs.mode_seeking > 0 and train.select_every > 0")
     if not 0 <= cfg.ttfs.reset_dead_below < 1:
         raise BioawareError(f"{source}: ttfs.reset_dead_below must be a fraction of images in [0, 1), got {cfg.ttfs.reset_dead_below}")
     if cfg.model.kind in ("ttfs_classifier", "spiking_gan") and (cfg.train.update != "bptt" or cfg.train.noise):

@@ -132,7 +132,7 @@ def test_gan_selection_survives_an_interruption(mnist_data, tmp_path):
 
 
 def _tiny_spiking_gan(generator_loss: str = "adversarial", hidden_low: float = 0.0, output_low: float = -3.0,
-                      **ttfs):
+                      select_every: int = 0, **ttfs):
     """A 100-100-784 Spiking-GAN (T = 64) of digit 1 (`ttfs` overrides): generator output weights
     U[output_low, 0.5 − output_low) (mean 0.25; the default −3 starts mostly dark), early hidden layer (θ 30,
     weights U[hidden_low, 5)), ungated discriminator gradient."""
@@ -143,7 +143,8 @@ def _tiny_spiking_gan(generator_loss: str = "adversarial", hidden_low: float = 0
         "steps": 64, "digit": 1, "thresholds": [30.0, 100.0], "init_low": [hidden_low, output_low],
         "init_high": [5.0, 0.5 - output_low],
         "target": "aggressive", "margin": 0.0, "grad_norm": "l2", "generator_lr": 0.02, "d_causal_input_grad": False,
-        "generator_loss": generator_loss, **ttfs}, "train": {"batch_size": 16, "optimizer": "sgd", "lr": 0.2}})
+        "generator_loss": generator_loss, **ttfs},
+        "train": {"batch_size": 16, "optimizer": "sgd", "lr": 0.2, "select_every": select_every}})
     torch.manual_seed(0)
     return SpikingGANTask(cfg.model, cfg.ttfs, cfg.train).to("cpu")
 
@@ -209,6 +210,32 @@ def test_mode_seeking_term_spreads_pairs_and_keeps_the_fooling_loss():
     added = (grad - fool_grad).norm(dim=1) / fool_grad.norm(dim=1)
     moved = fool_grad.norm(dim=1) > 0
     assert moved.any() and torch.allclose(added[moved], torch.full_like(added[moved], 0.5), rtol=1e-4)
+
+
+def test_mode_seeking_per_block_follows_each_digits_recognition():
+    """`ttfs.mode_seeking_per_block`: a check halves the weight of each digit whose samples fell under the
+    recognition target and doubles the others' back up to `ttfs.mode_seeking`; a one-digit batch's generator
+    loss then adds that digit's weight × the fooling gradient's size."""
+    from bioaware.train.gan import adapt_mode_seeking
+
+    recognised = torch.tensor([0.95, 0.5, 0.9, 0.89, 1.0, 0.0, 0.99, 0.2, 0.92, 0.91])
+    adapted = adapt_mode_seeking(torch.full((10,), 0.5), recognised, 0.8)
+    assert adapted.tolist() == pytest.approx([0.8, 0.25, 0.8, 0.25, 0.8, 0.25, 0.8, 0.25, 0.8, 0.8])
+
+    task = _tiny_spiking_gan("feature_matching", digit=-1, label_inputs=2, label_partition=True, mode_seeking=1.0,
+                             mode_seeking_per_block=True, select_every=100)
+    task.mode_seeking = torch.tensor([1.0, 1.0, 1.0, 0.25, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
+    rng = torch.Generator().manual_seed(1)
+    real = torch.randint(0, 65, (16, 784), generator=rng).float()
+    for digit, weight in ((3, 0.25), (4, 1.0)):
+        digits = torch.full((16,), digit)
+        noise = task.noise_times(16, rng, digits)
+        fake = torch.randint(0, 65, (16, 784), generator=rng).float().requires_grad_(True)
+        fool_grad = torch.autograd.grad(task._fooling_loss(fake, real, digits), fake)[0]
+        (grad,) = torch.autograd.grad(task._generator_loss(fake, real, digits, noise), fake)
+        moved = fool_grad.norm(dim=1) > 0
+        added = (grad - fool_grad).norm(dim=1)[moved] / fool_grad.norm(dim=1)[moved]
+        assert moved.any() and torch.allclose(added, torch.full_like(added, weight), rtol=1e-4), digit
 
 
 def test_mode_seeking_generator_draws_more_varied_samples(mnist_data):
@@ -444,6 +471,8 @@ def test_sample_quality_measures(mnist_data):
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\ngrad_norm = "l3"', "ttfs.grad_norm"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\nmode_seeking = -1.0', "ttfs.mode_seeking weighs"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nmode_seeking = 0.5', "ttfs.mode_seeking weighs"),
+    ('[model]\nkind = "spiking_gan"\n[ttfs]\nmode_seeking = 0.5\nmode_seeking_per_block = true\n[train]\nselect_every = 250',
+     "ttfs.mode_seeking_per_block adapts"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreset_dead_below = 2.0', "ttfs.reset_dead_below must be a fraction"),
     ('[model]\nkind = "roy_ae"\n[baselines]\nann_gan = true', "baselines.ann_gan"),
     ('[model]\nkind = "spiking_gan"\n[baselines]\nann_gan = true\nann_gan_epochs = -1', "baselines.ann_gan_epochs must be"),

@@ -89,6 +89,12 @@ def mode_seeking_loss(fake: torch.Tensor, noise: torch.Tensor, steps: int) -> to
     return -(image / code).mean()
 
 
+def adapt_mode_seeking(weights: torch.Tensor, recognised: torch.Tensor, ceiling: float) -> torch.Tensor:
+    """Per-digit mode-seeking weights [10] after a check: halved for the digits whose samples were recognised
+    less often than `RECOGNISED_ENOUGH` (`recognised` [10]), doubled, up to `ceiling`, for the others."""
+    return torch.where(recognised < RECOGNISED_ENOUGH, weights / 2, (weights * 2).clamp_max(ceiling))
+
+
 class GANTask(Task):
     """Shared parts: one optimiser over both networks (generator first, at its own learning rate),
     the digit selection, and sample-quality evaluation with the run's cached judging classifier."""
@@ -197,16 +203,19 @@ class SpikingGANTask(GANTask):
         self.redraw = DeadNeuronRedraw(m.hidden, tt.reset_dead_every, tt.reset_dead_below, 0.0, tt.d_init_high[0],
                                        784 if tt.label_partition else None)  # a re-draw keeps the partition
         self.blocks = BestBlocks(m.hidden)  # partitioned: each digit's best checked block
+        self.mode_seeking = torch.full((10,), tt.mode_seeking)  # per digit; adapted at checks with mode_seeking_per_block
         super().__init__(tt, t, phase, tt.generator_lr or t.lr)
         self.one_label_batches = self.conditional  # feature matching within a digit needs a batch of it
 
     def state_dict(self) -> dict:
-        return {**super().state_dict(), **self.redraw.state_dict(), **self.blocks.state_dict()}
+        return {**super().state_dict(), **self.redraw.state_dict(), **self.blocks.state_dict(),
+                "mode_seeking": self.mode_seeking}
 
     def load_state_dict(self, state: dict) -> None:
         super().load_state_dict(state)
         self.redraw.load_state_dict(state)
         self.blocks.load_state_dict(state)
+        self.mode_seeking = state.get("mode_seeking", self.mode_seeking)
 
     def _block_weights(self) -> list[torch.Tensor]:
         return [*self.generator.weights, *self.discriminator.weights]
@@ -229,9 +238,13 @@ class SpikingGANTask(GANTask):
             rows = {d: sample_quality(judge, samples[asked == d], real[d], d) for d in range(10)}
             kept = [task.blocks.offer(d, [int(q["recognised"] < RECOGNISED_ENOUGH), q["frechet"]], step,
                                       task._block_weights()) for d, q in rows.items()]
+            used = task.mode_seeking.tolist()  # the weights these samples were trained with
+            if task.tt.mode_seeking_per_block:
+                task.mode_seeking = adapt_mode_seeking(task.mode_seeking, torch.tensor([rows[d]["recognised"] for d in range(10)]),
+                                                       task.tt.mode_seeking)
             mean = lambda key: sum(q[key] for q in rows.values()) / 10  # noqa: E731
             return {"recognised": mean("recognised"), "frechet_train": mean("frechet"), "variety": mean("variety"),
-                    "blocks_kept": sum(kept), "score": task.blocks.score()}
+                    "blocks_kept": sum(kept), "score": task.blocks.score(), "mode_seeking": [round(w, 4) for w in used]}
 
         return validate
 
@@ -296,14 +309,16 @@ class SpikingGANTask(GANTask):
         real ones `real`; feature matching compares the means within each digit when the samples were drawn for the
         real ones' `digits`. With `ttfs.mode_seeking` = λ the gradient on each sample's spike times gets the
         mode-seeking term's added, scaled to λ × the fooling gradient's L2 norm for that sample (the backward
-        pass normalises each sample's error anyway, so only their ratio matters); the value stays the fooling loss."""
+        pass normalises each sample's error anyway, so only their ratio matters; conditional: the λ of the sample's
+        digit, see `adapt_mode_seeking`); the value stays the fooling loss."""
         loss = self._fooling_loss(fake, real, digits)
         if not self.tt.mode_seeking:
             return loss
+        weight = self.mode_seeking.to(fake.device)[digits][:, None] if digits is not None else self.tt.mode_seeking
         fool = torch.autograd.grad(loss, fake)[0]
         spread = torch.autograd.grad(mode_seeking_loss(fake, noise, self.tt.steps), fake)[0]
         scale = fool.norm(dim=1, keepdim=True) / spread.norm(dim=1, keepdim=True).clamp_min(1e-30)
-        push = (fake * (fool + self.tt.mode_seeking * scale * spread)).sum()
+        push = (fake * (fool + weight * scale * spread)).sum()
         return loss.detach() + (push - push.detach())
 
     def _fooling_loss(self, fake: torch.Tensor, real: torch.Tensor, digits: torch.Tensor | None) -> torch.Tensor:
