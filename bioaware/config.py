@@ -91,7 +91,7 @@ class TTFSSection:
     generator_lr: float = 0.0  # spiking_gan: generator learning rate (0: train.lr)
     generator_loss: str = "adversarial"  # spiking_gan: adversarial (paper: fool the real/fake neurons) | feature_matching (match real images' mean discriminator-hidden spike times)
     mode_seeking: float = 0.0  # spiking_gan: weight of a mode-seeking term (Mao et al. 2019) in the generator's loss: two samples' pixel distance over their noise distance should grow (0: off)
-    mode_seeking_per_block: bool = False  # … label_partition: each digit's weight halves at a check where its samples are recognised less often than the target (0.9) and doubles back, up to ttfs.mode_seeking, where they meet it
+    mode_seeking_per_block: bool = False  # … label_partition: each digit's weight starts at 0, halves at a check where its samples are recognised less often than the target (0.9) and doubles (from at least ttfs.mode_seeking / 4, up to it) where they meet it
     d_causal_input_grad: bool = True  # spiking_gan: false lets every generator pixel, fired or not, get the discriminator's time gradient
     d_thresholds: list = field(default_factory=lambda: [100.0, 100.0])  # spiking_gan discriminator θ (hidden, output)
     d_init_high: list = field(default_factory=lambda: [5.0, 48.0])  # spiking_gan discriminator init bounds

@@ -213,17 +213,19 @@ def test_mode_seeking_term_spreads_pairs_and_keeps_the_fooling_loss():
 
 
 def test_mode_seeking_per_block_follows_each_digits_recognition():
-    """`ttfs.mode_seeking_per_block`: a check halves the weight of each digit whose samples fell under the
-    recognition target and doubles the others' back up to `ttfs.mode_seeking`; a one-digit batch's generator
-    loss then adds that digit's weight × the fooling gradient's size."""
+    """`ttfs.mode_seeking_per_block`: the weights start at 0; a check halves the weight of each digit whose samples
+    fell under the recognition target and doubles the others' (from at least a quarter of `ttfs.mode_seeking`, up
+    to it); a one-digit batch's generator loss then adds that digit's weight × the fooling gradient's size."""
     from bioaware.train.gan import adapt_mode_seeking
 
     recognised = torch.tensor([0.95, 0.5, 0.9, 0.89, 1.0, 0.0, 0.99, 0.2, 0.92, 0.91])
-    adapted = adapt_mode_seeking(torch.full((10,), 0.5), recognised, 0.8)
-    assert adapted.tolist() == pytest.approx([0.8, 0.25, 0.8, 0.25, 0.8, 0.25, 0.8, 0.25, 0.8, 0.8])
+    weights = torch.tensor([0.0, 0.0, 0.1, 0.5, 0.3, 0.8, 0.5, 0.8, 0.8, 0.2])
+    adapted = adapt_mode_seeking(weights, recognised, 0.8)
+    assert adapted.tolist() == pytest.approx([0.2, 0.0, 0.2, 0.25, 0.6, 0.4, 0.8, 0.4, 0.8, 0.4])
 
     task = _tiny_spiking_gan("feature_matching", digit=-1, label_inputs=2, label_partition=True, mode_seeking=1.0,
                              mode_seeking_per_block=True, select_every=100)
+    assert task.mode_seeking.tolist() == [0.0] * 10
     task.mode_seeking = torch.tensor([1.0, 1.0, 1.0, 0.25, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0])
     rng = torch.Generator().manual_seed(1)
     real = torch.randint(0, 65, (16, 784), generator=rng).float()

@@ -91,8 +91,10 @@ def mode_seeking_loss(fake: torch.Tensor, noise: torch.Tensor, steps: int) -> to
 
 def adapt_mode_seeking(weights: torch.Tensor, recognised: torch.Tensor, ceiling: float) -> torch.Tensor:
     """Per-digit mode-seeking weights [10] after a check: halved for the digits whose samples were recognised
-    less often than `RECOGNISED_ENOUGH` (`recognised` [10]), doubled, up to `ceiling`, for the others."""
-    return torch.where(recognised < RECOGNISED_ENOUGH, weights / 2, (weights * 2).clamp_max(ceiling))
+    less often than `RECOGNISED_ENOUGH` (`recognised` [10]), doubled for the others, from at least `ceiling`/4
+    and up to `ceiling` (they start at 0: a block first learns to draw its digit, then to vary it)."""
+    grown = (weights * 2).clamp(min=ceiling / 4, max=ceiling)
+    return torch.where(recognised < RECOGNISED_ENOUGH, weights / 2, grown)
 
 
 class GANTask(Task):
@@ -203,7 +205,8 @@ class SpikingGANTask(GANTask):
         self.redraw = DeadNeuronRedraw(m.hidden, tt.reset_dead_every, tt.reset_dead_below, 0.0, tt.d_init_high[0],
                                        784 if tt.label_partition else None)  # a re-draw keeps the partition
         self.blocks = BestBlocks(m.hidden)  # partitioned: each digit's best checked block
-        self.mode_seeking = torch.full((10,), tt.mode_seeking)  # per digit; adapted at checks with mode_seeking_per_block
+        # per digit; with mode_seeking_per_block they start at 0 and adapt at the checks (adapt_mode_seeking)
+        self.mode_seeking = torch.full((10,), 0.0 if tt.mode_seeking_per_block else tt.mode_seeking)
         super().__init__(tt, t, phase, tt.generator_lr or t.lr)
         self.one_label_batches = self.conditional  # feature matching within a digit needs a batch of it
 
