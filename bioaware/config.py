@@ -87,6 +87,7 @@ class TTFSSection:
     label_gate: float = 0.0  # … the fraction of generator hidden neurons each digit's label inputs reach at the start (the others' label weights start at 0)
     label_drive: float = 1.5  # … with this total weight in units of the hidden θ (≥ 1: they fire at once for the digit, a per-digit template; < 0: silenced)
     label_partition: bool = False  # … instead: the hidden neurons of both networks fall into ten blocks, and each digit's label inputs silence all blocks but the digit's own (ten per-digit sub-networks in one)
+    block_candidates: int = 1  # … label_partition: each digit keeps its this many best checked blocks, and when training ends they are scored again on 2,000 samples per digit against 4,000 of its training images that no check used; the best is kept (1: the best check's)
     block_output_init: list = field(default_factory=list)  # … label_partition: per digit 0–9, the [low, high) its block's generator output weights start in (empty: ttfs.init_low[1], init_high[1] for every block)
     generator_lr: float = 0.0  # spiking_gan: generator learning rate (0: train.lr)
     generator_loss: str = "adversarial"  # spiking_gan: adversarial (paper: fool the real/fake neurons) | feature_matching (match real images' mean discriminator-hidden spike times)
@@ -261,6 +262,9 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
         raise BioawareError(f"{source}: ttfs.reset_dead_below must be a fraction of images in [0, 1), got {cfg.ttfs.reset_dead_below}")
     if cfg.model.kind in ("ttfs_classifier", "spiking_gan") and (cfg.train.update != "bptt" or cfg.train.noise):
         raise BioawareError(f"{source}: model.kind = {cfg.model.kind!r} trains with train.update = 'bptt' and no train.noise")
+    if cfg.ttfs.block_candidates < 1 or (cfg.ttfs.block_candidates > 1 and not (cfg.ttfs.label_partition and cfg.train.select_every)):
+        raise BioawareError(f"{source}: ttfs.block_candidates must be ≥ 1, and > 1 only with ttfs.label_partition and "
+                            f"train.select_every > 0 (got {cfg.ttfs.block_candidates})")
     if cfg.train.select_every < 0 or (cfg.train.select_every and cfg.model.kind != "spiking_gan"):
         raise BioawareError(f"{source}: train.select_every keeps the best GAN checkpoint; it must be ≥ 0, "
                             f"and 0 for model.kind = {cfg.model.kind!r}")

@@ -388,7 +388,7 @@ def test_best_blocks_are_kept_per_digit_and_assembled():
     kept = [w.clone() for w in hidden]
     assert not blocks.offer(3, [1, 60.0], 200, [w + 1 for w in hidden])  # worse: digit 3 keeps batch 100's block
     assert blocks.offer(4, [0, 70.0], 200, [w + 1 for w in hidden])
-    assert blocks.score() == [1, 120.0] and blocks.steps() == {"3": 100, "4": 200}
+    assert blocks.score() == [1, 120.0, -200] and blocks.steps() == {"3": 100, "4": 200}
     w = [torch.zeros(20, 7), torch.zeros(5, 20)]
     blocks.assemble(w)
     assert torch.equal(w[0][6:8], kept[0][6:8]) and torch.equal(w[1][:, 6:8], kept[1][:, 6:8])
@@ -479,6 +479,8 @@ def test_sample_quality_measures(mnist_data):
     ('[model]\nkind = "roy_ae"\n[baselines]\nann_gan = true', "baselines.ann_gan"),
     ('[model]\nkind = "spiking_gan"\n[baselines]\nann_gan = true\nann_gan_epochs = -1', "baselines.ann_gan_epochs must be"),
     ('[model]\nkind = "ttfs_classifier"\n[train]\nselect_every = 100', "train.select_every keeps the best GAN"),
+    ('[model]\nkind = "spiking_gan"\n[ttfs]\nblock_candidates = 3', "ttfs.block_candidates must be"),
+    ('[model]\nkind = "spiking_gan"\n[ttfs]\nblock_candidates = 0', "ttfs.block_candidates must be"),
 ])
 def test_ttfs_config_errors(write_toml, body, message):
     from bioaware.config import load_config
@@ -496,3 +498,37 @@ def test_sweep_table_shows_classifier_accuracy_and_gan_quality(classifier_run, g
     table = results_table([classifier_run, gan_run])
     assert f"| {classifier_run.name} | {accuracy:.4f} |" in table
     assert f"{gan['recognised']:.3f} recognised, FD {gan['frechet']:.1f}" in table
+
+
+def test_block_candidates_are_ranked_and_the_end_picks_by_a_fresh_score(gan_run, mnist_data):
+    """`ttfs.block_candidates`: each digit keeps its k best checked blocks, best first; when training ends each is
+    scored again on more samples against other training images, and the best by that fresh score is assembled."""
+    from types import SimpleNamespace
+
+    from bioaware.train.block_selection import BestBlocks
+
+    hidden = torch.rand(20, 7), torch.rand(5, 20)
+    blocks = BestBlocks(20, candidates=2)
+    assert blocks.offer(3, [0, 50.0], 100, list(hidden))
+    assert not blocks.offer(3, [0, 60.0], 200, [w + 1 for w in hidden])  # kept second
+    assert not blocks.offer(3, [0, 70.0], 300, [w + 2 for w in hidden])  # third of two: dropped
+    assert [e["step"] for e in blocks.ranked(3)] == [100, 200] and blocks.score() == [0, 50.0, -200]
+    blocks.pick(3, 1)
+    assert blocks.steps() == {"3": 200}
+
+    task = _tiny_spiking_gan("feature_matching", hidden_low=-4.0, digit=-1, label_inputs=2, label_partition=True,
+                             block_candidates=2, select_every=100)
+    dark = [w.detach().clone() for w in task._block_weights()]
+    dark[1] -= 100.0  # generator output weights far below threshold: no pixel ever fires (blank samples)
+    bright = [w.clone() for w in dark]
+    bright[1] += 200.0  # … far above it: every pixel fires at the first hidden spike (white samples)
+    task.blocks.offer(1, [0, 1.0], 100, dark)
+    task.blocks.offer(1, [0, 2.0], 200, bright)
+    task.validator(mnist_data, SimpleNamespace(path=gan_run), seed=0)
+    task.keep_selected()
+    best, other = task.blocks.ranked(1)
+    assert best["rescore"] < other["rescore"] and best["rescore"][1] != pytest.approx(other["rescore"][1])
+    kept = dark if best["step"] == 100 else bright
+    block = task.blocks.block == 1
+    assert torch.equal(task.generator.weights[1][:, block], kept[1][:, block])
+    assert torch.equal(task.generator.weights[0][block], kept[0][block])

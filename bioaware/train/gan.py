@@ -35,6 +35,7 @@ from bioaware.train.tasks import Task, make_optimizer
 REAL, FAKE = 0, 1
 QUALITY_SAMPLES = 5000
 SELECTION_SAMPLES, SELECTION_REAL = 1000, 2000  # model selection: generated vs the digit's training images
+RESCORE_SAMPLES, RESCORE_REAL = 2000, 4000  # partitioned, ttfs.block_candidates > 1: per digit, at the end
 RECOGNISED_ENOUGH = 0.9  # model selection prefers samples recognised at least this often (the issue's target)
 
 
@@ -77,6 +78,13 @@ def init_blocks(weight: nn.Parameter, bounds: list) -> None:
     for digit, (low, high) in enumerate(bounds):
         mine = block == digit
         weight[:, mine] = uniform_weights(weight.shape[0], int(mine.sum()), low, high).to(weight)
+
+
+def unseen_images(images: torch.Tensor) -> torch.Tensor:
+    """Up to RESCORE_REAL of a digit's training `images` that the checks never compare against (a dataset too small
+    to spare SELECTION_REAL // 2 of them: its first RESCORE_REAL)."""
+    rest = images[SELECTION_REAL // 2:]
+    return (rest if len(rest) >= SELECTION_REAL // 2 else images)[:RESCORE_REAL]
 
 
 def mode_seeking_loss(fake: torch.Tensor, noise: torch.Tensor, steps: int) -> torch.Tensor:
@@ -204,7 +212,8 @@ class SpikingGANTask(GANTask):
             partition_by_label(self.discriminator.weights[0], 784, tt.label_inputs, tt.d_thresholds[0])
         self.redraw = DeadNeuronRedraw(m.hidden, tt.reset_dead_every, tt.reset_dead_below, 0.0, tt.d_init_high[0],
                                        784 if tt.label_partition else None)  # a re-draw keeps the partition
-        self.blocks = BestBlocks(m.hidden)  # partitioned: each digit's best checked block
+        self.blocks = BestBlocks(m.hidden, tt.block_candidates)  # partitioned: each digit's best checked blocks
+        self.rescore = None  # partitioned, several candidates: set by `validator`, picks among them at the end
         # per digit; with mode_seeking_per_block they start at 0 and adapt at the checks (adapt_mode_seeking)
         self.mode_seeking = torch.full((10,), 0.0 if tt.mode_seeking_per_block else tt.mode_seeking)
         super().__init__(tt, t, phase, tt.generator_lr or t.lr)
@@ -234,6 +243,29 @@ class SpikingGANTask(GANTask):
 
         judge, _ = cached_digit_classifier(run.path, data, seed)
         real = {d: data.train_x[data.train_y == d][:SELECTION_REAL // 2] for d in range(10)}
+        unseen = {d: unseen_images(data.train_x[data.train_y == d]) for d in range(10)}
+
+        def rescore(task: "SpikingGANTask") -> None:
+            """Score every digit's kept blocks again on more samples, against training images no check used."""
+            for rank in range(task.tt.block_candidates):
+                task.blocks.assemble(task._block_weights(), rank)
+                samples = task.sample(10 * RESCORE_SAMPLES, torch.Generator().manual_seed(seed + 4))
+                asked = task.asked(len(samples))
+                for d in range(10):
+                    if rank < len(task.blocks.ranked(d)):
+                        q = sample_quality(judge, samples[asked == d], unseen[d], d)
+                        task.blocks.ranked(d)[rank]["rescore"] = [int(q["recognised"] < RECOGNISED_ENOUGH), q["frechet"]]
+            picked = {}
+            for d in range(10):
+                fresh = [entry["rescore"] for entry in task.blocks.ranked(d)]
+                if fresh:
+                    picked[d] = fresh.index(min(fresh))
+                    task.blocks.pick(d, picked[d])
+            info(f"{task.phase}: re-scored each digit's {task.tt.block_candidates} best blocks; the checks' rank of "
+                 f"the one kept, per digit: {picked}")
+
+        if self.tt.block_candidates > 1:
+            self.rescore = rescore
 
         def validate(task: "SpikingGANTask", step: int) -> dict:
             samples = task.sample(10 * SELECTION_SAMPLES // 2, torch.Generator().manual_seed(seed + 3))
@@ -276,6 +308,8 @@ class SpikingGANTask(GANTask):
 
     def keep_selected(self) -> None:
         if self.tt.label_partition and self.blocks.best:
+            if self.rescore is not None:
+                self.rescore(self)
             self.blocks.assemble(self._block_weights())
             info(f"{self.phase}: each digit's block kept from its best check (batch per digit: {self.blocks.steps()})")
 
