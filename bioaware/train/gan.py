@@ -247,6 +247,8 @@ class SpikingGANTask(GANTask):
 
         def rescore(task: "SpikingGANTask") -> None:
             """Score every digit's kept blocks again on more samples, against training images no check used."""
+            info(f"{task.phase}: re-scoring each digit's {task.tt.block_candidates} best blocks on {RESCORE_SAMPLES:,} "
+                 f"samples against {RESCORE_REAL:,} of its training images that no check used")
             for rank in range(task.tt.block_candidates):
                 task.blocks.assemble(task._block_weights(), rank)
                 samples = task.sample(10 * RESCORE_SAMPLES, torch.Generator().manual_seed(seed + 4))
@@ -261,8 +263,7 @@ class SpikingGANTask(GANTask):
                 if fresh:
                     picked[d] = fresh.index(min(fresh))
                     task.blocks.pick(d, picked[d])
-            info(f"{task.phase}: re-scored each digit's {task.tt.block_candidates} best blocks; the checks' rank of "
-                 f"the one kept, per digit: {picked}")
+            info(f"{task.phase}: the checks' rank of the block kept, per digit: {picked}")
 
         if self.tt.block_candidates > 1:
             self.rescore = rescore
