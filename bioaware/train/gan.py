@@ -248,7 +248,7 @@ class SpikingGANTask(GANTask):
         def rescore(task: "SpikingGANTask") -> None:
             """Score every digit's kept blocks again on more samples, against training images no check used."""
             info(f"{task.phase}: re-scoring each digit's {task.tt.block_candidates} best blocks on {RESCORE_SAMPLES:,} "
-                 f"samples against {RESCORE_REAL:,} of its training images that no check used")
+                 f"samples against up to {RESCORE_REAL:,} of its training images that no check used")
             for rank in range(task.tt.block_candidates):
                 task.blocks.assemble(task._block_weights(), rank)
                 samples = task.sample(10 * RESCORE_SAMPLES, torch.Generator().manual_seed(seed + 4))
