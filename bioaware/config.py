@@ -90,7 +90,7 @@ class TTFSSection:
     block_candidates: int = 1  # … label_partition: each digit keeps its this many best checked blocks, and when training ends they are scored again on 2,000 samples per digit against 4,000 of its training images that no check used; the best is kept (1: the best check's)
     block_output_init: list = field(default_factory=list)  # … label_partition: per digit 0–9, the [low, high) its block's generator output weights start in (empty: ttfs.init_low[1], init_high[1] for every block)
     generator_lr: float = 0.0  # spiking_gan: generator learning rate (0: train.lr)
-    generator_loss: str = "adversarial"  # spiking_gan: adversarial (paper: fool the real/fake neurons) | feature_matching (match real images' mean discriminator-hidden spike times)
+    generator_loss: str = "adversarial"  # spiking_gan: adversarial (paper: fool the real/fake neurons) | feature_matching (match real images' mean discriminator-hidden spike times) | moment_matching (their means and standard deviations over the batch)
     mode_seeking: float = 0.0  # spiking_gan: weight of a mode-seeking term (Mao et al. 2019) in the generator's loss: two samples' pixel distance over their noise distance should grow (0: off)
     mode_seeking_per_block: bool = False  # … label_partition: each digit's weight starts at 0, halves at a check where its samples are recognised less often than the target (0.9) and doubles (from at least ttfs.mode_seeking / 4, up to it) where they meet it
     d_causal_input_grad: bool = True  # spiking_gan: false lets every generator pixel, fired or not, get the discriminator's time gradient
@@ -144,7 +144,7 @@ CHOICES = {
     ("model", "kind"): ("roy_ae", "conv_if_ae", "comsa_ae", "ann_ae", "ttfs_classifier", "spiking_gan"),
     ("ttfs", "grad_norm"): ("l1", "l2", "none"),
     ("ttfs", "target"): ("aggressive", "relative"),
-    ("ttfs", "generator_loss"): ("adversarial", "feature_matching"),
+    ("ttfs", "generator_loss"): ("adversarial", "feature_matching", "moment_matching"),
     ("model", "encoder"): ("bernoulli", "poisson"),
     ("model", "ann_activation"): ("relu", "sigmoid"),
     ("train", "optimizer"): ("adam", "sgd"),

@@ -212,6 +212,32 @@ def test_mode_seeking_term_spreads_pairs_and_keeps_the_fooling_loss():
     assert moved.any() and torch.allclose(added[moved], torch.full_like(added[moved], 0.5), rtol=1e-4)
 
 
+def test_moment_matching_pushes_samples_apart_along_features_that_vary_too_little():
+    """`ttfs.generator_loss = "moment_matching"`: 0 when fake and real hidden times share mean and spread; where the
+    fake samples spread less than the real ones, a descent step moves them apart along that feature (plain feature
+    matching moves them all alike), and a feature on which every sample agrees still gets a finite gradient."""
+    from bioaware.train.gan import feature_gap
+
+    real = torch.tensor([[0.0, 5.0], [20.0, 5.0], [0.0, 5.0], [20.0, 5.0]])
+    assert float(feature_gap(real, real, 64, spread=True)) == pytest.approx(0.0, abs=1e-9)
+    fake = torch.tensor([[9.0, 5.0], [11.0, 5.0], [9.0, 5.0], [11.0, 5.0]], requires_grad=True)
+    for spread in (False, True):
+        (grad,) = torch.autograd.grad(feature_gap(fake, real, 64, spread), fake)
+        assert torch.isfinite(grad).all() and (grad[:, 1] == 0).all()
+        step = fake.detach() - 1000 * grad
+        if spread:
+            assert step[:, 0].std() > fake[:, 0].std() and step[:, 0].mean() == pytest.approx(10.0)
+        else:
+            assert (grad[:, 0] == grad[0, 0]).all()
+
+    task = _tiny_spiking_gan("moment_matching")
+    rng = torch.Generator().manual_seed(1)
+    real = torch.randint(0, 65, (16, 784), generator=rng).float()
+    fake = torch.randint(0, 65, (16, 784), generator=rng).float().requires_grad_(True)
+    (grad,) = torch.autograd.grad(task._fooling_loss(fake, real, None), fake)
+    assert torch.isfinite(grad).all() and grad.abs().sum() > 0
+
+
 def test_mode_seeking_per_block_follows_each_digits_recognition():
     """`ttfs.mode_seeking_per_block`: the weights start at 0; a check halves the weight of each digit whose samples
     fell under the recognition target and doubles the others' (from at least a quarter of `ttfs.mode_seeking`, up

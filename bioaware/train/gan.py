@@ -14,7 +14,7 @@ image), every Spiking-GAN training batch holds one digit (the ANN GAN's are mixe
 GAN), and the samples are judged against the digit asked for.
 `ttfs.generator_loss = "feature_matching"` replaces the generator's adversarial target by feature matching
 (Salimans et al. 2016) in time: the batch-mean spike times of the discriminator's hidden neurons on generated
-images should equal those on the batch of real ones.
+images should equal those on the batch of real ones; `"moment_matching"` matches their spread over the batch too.
 """
 
 from __future__ import annotations
@@ -95,6 +95,17 @@ def mode_seeking_loss(fake: torch.Tensor, noise: torch.Tensor, steps: int) -> to
     image = (fake[:half] - fake[half:2 * half]).abs().mean(1)
     code = (noise[:half] - noise[half:2 * half]).abs().mean(1).clamp_min(1.0 / steps)
     return -(image / code).mean()
+
+
+def feature_gap(fake: torch.Tensor, real: torch.Tensor, steps: int, spread: bool) -> torch.Tensor:
+    """Feature matching on the discriminator's hidden spike times [B, H] (steps): half the squared distance between
+    the fake and real batch means, in units of T; with `spread`, plus that between their standard deviations over
+    the batch, so that fake samples that vary less than real ones along a feature are pushed apart along it."""
+    gap = ((fake.mean(0) - real.mean(0)) / steps).pow(2).sum()
+    if spread:  # the small floor keeps the gradient finite where every sample has the same time
+        def std(x): return (x.var(0, unbiased=False) + 1e-6).sqrt()
+        gap = gap + ((std(fake) - std(real)) / steps).pow(2).sum()
+    return 0.5 * gap
 
 
 def adapt_mode_seeking(weights: torch.Tensor, recognised: torch.Tensor, ceiling: float) -> torch.Tensor:
@@ -368,7 +379,8 @@ class SpikingGANTask(GANTask):
         fake_hidden = self.discriminator(self.with_labels(fake, digits), self.block_of(digits))[0]
         groups = [torch.ones(len(fake), dtype=torch.bool, device=fake.device)] if digits is None \
             else [digits == d for d in digits.unique()]
-        return sum(0.5 * ((fake_hidden[g].mean(0) - real_hidden[g].mean(0)) / self.tt.steps).pow(2).sum() for g in groups)
+        spread = self.tt.generator_loss == "moment_matching"
+        return sum(feature_gap(fake_hidden[g], real_hidden[g], self.tt.steps, spread) for g in groups)
 
     def train_batch(self, images, generator, labels=None):
         real = ttfs_encode(images, self.tt.steps).to(self.device)
