@@ -220,15 +220,16 @@ def test_moment_matching_pushes_samples_apart_along_features_that_vary_too_littl
 
     real = torch.tensor([[0.0, 5.0], [20.0, 5.0], [0.0, 5.0], [20.0, 5.0]])
     assert float(feature_gap(real, real, 64, spread=True)) == pytest.approx(0.0, abs=1e-9)
-    fake = torch.tensor([[9.0, 5.0], [11.0, 5.0], [9.0, 5.0], [11.0, 5.0]], requires_grad=True)
+    fake = torch.tensor([[10.0, 5.0], [12.0, 5.0], [10.0, 5.0], [12.0, 5.0]], requires_grad=True)  # mean 11, real 10
     for spread in (False, True):
         (grad,) = torch.autograd.grad(feature_gap(fake, real, 64, spread), fake)
         assert torch.isfinite(grad).all() and (grad[:, 1] == 0).all()
         step = fake.detach() - 1000 * grad
+        assert step[:, 0].mean() < 11.0  # both move the mean towards the real one
         if spread:
-            assert step[:, 0].std() > fake[:, 0].std() and step[:, 0].mean() == pytest.approx(10.0)
+            assert step[:, 0].std() > fake[:, 0].std()
         else:
-            assert (grad[:, 0] == grad[0, 0]).all()
+            assert (grad[:, 0] == grad[0, 0]).all() and grad[0, 0] > 0
 
     task = _tiny_spiking_gan("moment_matching")
     rng = torch.Generator().manual_seed(1)
