@@ -89,6 +89,7 @@ class TTFSSection:
     label_partition: bool = False  # … instead: the hidden neurons of both networks fall into ten blocks, and each digit's label inputs silence all blocks but the digit's own (ten per-digit sub-networks in one)
     block_candidates: int = 1  # … label_partition: each digit keeps its this many best checked blocks, and when training ends they are scored again on 2,000 samples per digit against 4,000 of its training images that no check used; the best is kept (1: the best check's)
     block_output_init: list = field(default_factory=list)  # … label_partition: per digit 0–9, the [low, high) its block's generator output weights start in (empty: ttfs.init_low[1], init_high[1] for every block)
+    exemplar_init: list = field(default_factory=list)  # spiking_gan: [scale, offset]: generator output weights start as scale·x + offset, x one training image (pixels in [0, 1]) per hidden neuron, of the neuron's block's digit when label_partition (empty: uniform, init_low[1]…init_high[1])
     generator_lr: float = 0.0  # spiking_gan: generator learning rate (0: train.lr)
     generator_loss: str = "adversarial"  # spiking_gan: adversarial (paper: fool the real/fake neurons) | feature_matching (match real images' mean discriminator-hidden spike times) | moment_matching (their means and standard deviations over the batch)
     mode_seeking: float = 0.0  # spiking_gan: weight of a mode-seeking term (Mao et al. 2019) in the generator's loss: two samples' pixel distance over their noise distance should grow (0: off)
@@ -250,6 +251,11 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
             for pair in bounds)):
         raise BioawareError(f"{source}: ttfs.block_output_init needs ttfs.label_partition and ten [low, high] pairs "
                             f"(low < high), one per digit 0–9; got {bounds!r}")
+    scale_offset = cfg.ttfs.exemplar_init
+    if scale_offset and (cfg.model.kind != "spiking_gan" or len(scale_offset) != 2
+                         or not all(_is_number(v) for v in scale_offset) or scale_offset[0] <= 0):
+        raise BioawareError(f"{source}: ttfs.exemplar_init is a spiking_gan's [scale, offset] (scale > 0) for its "
+                            f"generator's output weights, or [] for uniform ones; got {scale_offset!r}")
     if cfg.ttfs.margin < 0 or cfg.ttfs.generator_lr < 0 or cfg.ttfs.reset_dead_every < 0:
         raise BioawareError(f"{source}: ttfs.margin, ttfs.generator_lr and ttfs.reset_dead_every must be ≥ 0")
     if cfg.ttfs.mode_seeking < 0 or (cfg.ttfs.mode_seeking and cfg.model.kind != "spiking_gan"):

@@ -404,6 +404,25 @@ def test_block_output_init_gives_each_digit_its_own_range():
     assert w[:, block == 0].min() < -20.0 and w[:, block == 0].max() > 20.0
 
 
+def test_exemplar_init_starts_each_block_from_its_digits_images(mnist_data):
+    """`ttfs.exemplar_init`: every generator output column is scale·x + offset for a training image x of the
+    column's block's digit, and no two columns of a block share an image."""
+    images, labels = mnist_data.train_x[:600], mnist_data.train_y[:600]
+    task = _tiny_spiking_gan("feature_matching", digit=-1, label_inputs=2, label_partition=True,
+                             exemplar_init=[80.0, -25.0])
+    task.init_from_data(images, labels, seed=0)
+    pictures = ((task.generator.weights[1].detach().T + 25.0) / 80.0).cpu()  # [100, 784], back in pixel units
+    flat = images.reshape(len(images), -1)
+    for column, picture in enumerate(pictures):
+        nearest = (flat - picture).abs().amax(1).argmin()
+        assert (flat[nearest] - picture).abs().max() < 1e-4
+        assert labels[nearest] == column // 10
+    assert len({tuple(p.round(decimals=3).tolist()) for p in pictures}) == 100
+    from bioaware.errors import BioawareError
+    with pytest.raises(BioawareError, match="ttfs.exemplar_init needs 10 training images of digit"):
+        task.init_from_data(images[:30], labels[:30], seed=0)
+
+
 def test_best_blocks_are_kept_per_digit_and_assembled():
     """Partitioned model selection: a digit's block is kept when its score beats that digit's best (lists compared
     in order), the summed score is what the loop compares, and assembling writes back exactly the kept blocks."""
@@ -500,6 +519,8 @@ def test_sample_quality_measures(mnist_data):
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\ngrad_norm = "l3"', "ttfs.grad_norm"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\nmode_seeking = -1.0', "ttfs.mode_seeking weighs"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nmode_seeking = 0.5', "ttfs.mode_seeking weighs"),
+    ('[model]\nkind = "spiking_gan"\n[ttfs]\nexemplar_init = [0.0, -25.0]', "ttfs.exemplar_init is a spiking_gan's"),
+    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nexemplar_init = [80.0, -25.0]', "ttfs.exemplar_init is a spiking_gan's"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\nmode_seeking = 0.5\nmode_seeking_per_block = true\n[train]\nselect_every = 250',
      "ttfs.mode_seeking_per_block adapts"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreset_dead_below = 2.0', "ttfs.reset_dead_below must be a fraction"),

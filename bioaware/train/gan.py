@@ -80,6 +80,23 @@ def init_blocks(weight: nn.Parameter, bounds: list) -> None:
         weight[:, mine] = uniform_weights(weight.shape[0], int(mine.sum()), low, high).to(weight)
 
 
+@torch.no_grad()
+def init_from_exemplars(weight: nn.Parameter, images: torch.Tensor, labels: torch.Tensor, blocks: torch.Tensor | None,
+                        scale: float, offset: float, generator: torch.Generator) -> None:
+    """Output weights [784, H] whose column k is scale·x + offset for a training image x (pixels in [0, 1], drawn
+    without replacement) — of digit `blocks[k]` when given, else any of `images`. A pixel then fires once enough
+    of the hidden neurons whose images light it have fired, so each sample blends the images of the neurons its
+    noise fires first, and the samples vary along directions real digits vary in."""
+    pools = [torch.arange(len(images))] if blocks is None else [(labels == d).nonzero().squeeze(1) for d in range(10)]
+    for which, pool in enumerate(pools):
+        columns = torch.arange(weight.shape[1]) if blocks is None else (blocks == which).nonzero().squeeze(1)
+        if len(pool) < len(columns):
+            raise BioawareError(f"ttfs.exemplar_init needs {len(columns)} training images"
+                                f"{'' if blocks is None else f' of digit {which}'}, the data has {len(pool)}")
+        picked = images[pool[torch.randperm(len(pool), generator=generator)[:len(columns)]]].reshape(len(columns), -1)
+        weight[:, columns.to(weight.device)] = (scale * picked + offset).T.to(weight)
+
+
 def unseen_images(images: torch.Tensor) -> torch.Tensor:
     """Up to RESCORE_REAL of a digit's training `images` that the checks never compare against (a dataset too small
     to spare SELECTION_REAL // 2 of them: its first RESCORE_REAL)."""
@@ -239,6 +256,12 @@ class SpikingGANTask(GANTask):
         self.redraw.load_state_dict(state)
         self.blocks.load_state_dict(state)
         self.mode_seeking = state.get("mode_seeking", self.mode_seeking)
+
+    def init_from_data(self, train_x: torch.Tensor, train_y: torch.Tensor, seed: int) -> None:
+        if self.tt.exemplar_init:
+            init_from_exemplars(self.generator.weights[1], train_x, train_y,
+                                self.blocks.block if self.tt.label_partition else None, *self.tt.exemplar_init,
+                                torch.Generator().manual_seed(seed))
 
     def _block_weights(self) -> list[torch.Tensor]:
         return [*self.generator.weights, *self.discriminator.weights]

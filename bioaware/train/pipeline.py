@@ -70,6 +70,7 @@ def run_training(cfg: Config, run_dir: Path, fresh: bool = False, max_batches: i
     results: dict[str, dict] = {}
     for task, train_cfg in build_tasks(cfg):
         train_x, train_y = task.training_set(data)
+        task.init_from_data(train_x, train_y, cfg.run.seed)
         validate = task.validator(data, run, cfg.run.seed) if train_cfg.select_every else None
         reached = fit(task, train_x, train_cfg, cfg.run.seed, run, config, max_batches, train_y, validate)
         if reached < total_batches(len(train_x), train_cfg):

@@ -82,6 +82,9 @@ class Task:
         """The (images, labels) this task trains on: all of `data`'s training set unless a task narrows it."""
         return data.train_x, data.train_y
 
+    def init_from_data(self, train_x: torch.Tensor, train_y: torch.Tensor, seed: int) -> None:
+        """Data-dependent initial weights from the training set, before training (a checkpoint replaces them)."""
+
     def test_metrics(self, data, batch_size: int, seed: int, run) -> dict:
         """Test-set metrics; autoencoders: the reconstruction metrics of `bioaware.train.loop.evaluate`."""
         from bioaware.train.loop import evaluate
