@@ -477,6 +477,17 @@ def test_conditional_gans_train_are_judged_per_digit_and_run_in_brian2(tmp_path,
     assert report["task"]["brian2 sim_dt=1.0"]["frechet"] == pytest.approx(report["task"]["trained"]["frechet"])
 
 
+def test_nearest_distance_finds_copies_of_the_training_set(mnist_data):
+    """A sample copied from the training set is at distance 0 from it; a real test image is not; the distance is
+    Euclidean in pixels."""
+    from bioaware.evaluation.sample_quality import nearest_distance
+
+    train, test = mnist_data.train_x[:300], mnist_data.test_x[:20]
+    assert nearest_distance(train[100:120], train).abs().max() < 0.05  # cdist by matrix products: ~1e-2 rounding
+    assert nearest_distance(test, train).min() > 1.0
+    assert float(nearest_distance(test[:1], train[:1], chunk=1)) == pytest.approx(float((test[0] - train[0]).norm()), rel=1e-4)
+
+
 def test_sample_quality_measures(mnist_data):
     from bioaware.evaluation.digit_classifier import train_digit_classifier
     from bioaware.evaluation.sample_quality import frechet_distance, sample_quality

@@ -36,6 +36,14 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     return sum(frechet_terms(a, b))
 
 
+def nearest_distance(images: torch.Tensor, reference: torch.Tensor, chunk: int = 500) -> torch.Tensor:
+    """Each image's Euclidean distance (pixels in [0, 1]) to its nearest image in `reference` [M, …]: [N]. Samples
+    much nearer the training set than real test images are copies of it, not new digits."""
+    flat = reference.reshape(len(reference), -1).float()
+    return torch.cat([torch.cdist(part.reshape(len(part), -1).float(), flat).min(1).values
+                      for part in images.split(chunk)])
+
+
 def sample_quality(model: DigitClassifier, samples: torch.Tensor, real: torch.Tensor,
                    digit: int | torch.Tensor = -1) -> dict:
     """{recognised (≥ 0.9 confidence for `digit`, one digit or one per sample), Fréchet distance to `real` and its mean and covariance terms,

@@ -202,13 +202,16 @@ class GANTask(Task):
     @torch.no_grad()
     def test_metrics(self, data, batch_size: int, seed: int, run) -> dict:
         from bioaware.evaluation.digit_classifier import cached_digit_classifier
-        from bioaware.evaluation.sample_quality import sample_quality
+        from bioaware.evaluation.sample_quality import nearest_distance, sample_quality
 
         self.model.eval()
         judge, judge_accuracy = cached_digit_classifier(run.path, data, seed)
-        real = data.test_x if self.tt.digit < 0 else data.test_x[data.test_y == self.tt.digit]
+        real = (data.test_x if self.tt.digit < 0 else data.test_x[data.test_y == self.tt.digit])[:QUALITY_SAMPLES]
         samples = self.sample(QUALITY_SAMPLES, torch.Generator().manual_seed(seed + 1))
-        return {**sample_quality(judge, samples, real[:QUALITY_SAMPLES], self.intended(QUALITY_SAMPLES)),
+        train = self.training_set(data)[0]
+        return {**sample_quality(judge, samples, real, self.intended(QUALITY_SAMPLES)),
+                "nearest_train": float(nearest_distance(samples, train).mean()),
+                "nearest_train_real": float(nearest_distance(real, train).mean()),
                 "digit": self.tt.digit, "judge_test_accuracy": judge_accuracy}
 
     def figures(self, data, seed: int, run, results: dict) -> None:
