@@ -84,6 +84,7 @@ def test_gans_train_and_are_judged(gan_run):
     for phase in r.values():
         assert 0.0 <= phase["recognised"] <= 1.0 and phase["frechet"] >= 0.0 and phase["digit"] == 1
         assert sum(phase["digit_histogram"]) == phase["n_samples"] == 5000
+        assert phase["nearest_train"] > 0.0 and phase["nearest_train_real"] > 1.0  # pixels; no test image is a training one
     assert (gan_run / "quality_classifier.pt").is_file()  # trained once, cached in the run dir
     assert (gan_run / "figures" / "samples_snn.png").is_file() and (gan_run / "figures" / "samples_ann_gan.png").is_file()
     rows = [json.loads(line) for line in (gan_run / "metrics.jsonl").read_text().splitlines()]

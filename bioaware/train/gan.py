@@ -479,10 +479,12 @@ class AnnGANTask(GANTask):
 
 
 def quality_table(results: dict) -> str:
-    """Markdown table: recognised fraction, Fréchet distance (and its two terms) and variety per generator (phase)."""
-    rows = ["| generator | recognised (p ≥ 0.9) | Fréchet distance | its mean / covariance terms | variety | samples / real |",
-            "|---|---|---|---|---|---|"]
+    """Markdown table: recognised fraction, Fréchet distance (and its two terms), variety and (where measured) the
+    mean distance to the nearest training image of the samples and of the real test images, per generator (phase)."""
+    rows = ["| generator | recognised (p ≥ 0.9) | Fréchet distance | its mean / covariance terms | variety "
+            "| nearest training image: samples / real | samples / real |", "|---|---|---|---|---|---|---|"]
     for phase, r in results.items():
+        nearest = f"{r['nearest_train']:.2f} / {r['nearest_train_real']:.2f}" if "nearest_train" in r else "–"
         rows.append(f"| {phase} | {r['recognised']:.3f} | {r['frechet']:.2f} | {r['frechet_mean_term']:.1f} / "
-                    f"{r['frechet_covariance_term']:.1f} | {r['variety']:.3f} | {r['n_samples']} / {r['n_real']} |")
+                    f"{r['frechet_covariance_term']:.1f} | {r['variety']:.3f} | {nearest} | {r['n_samples']} / {r['n_real']} |")
     return "\n".join(rows)
