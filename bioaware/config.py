@@ -76,7 +76,7 @@ class TTFSSection:
     init_high: list = field(default_factory=lambda: [5.0, 48.0])  # weights of each layer start uniform in [low, high)
     init_low: list = field(default_factory=lambda: [0.0, 0.0])  # … from this low end (classifier; spiking_gan: the generator)
     margin: float = 3.0  # aggressive TTFS: the desired neuron's target is (earliest output − margin); 0 if none fired
-    target: str = "aggressive"  # aggressive (Spiking-GAN) | relative (S4NN: no error for outputs already ≥ margin behind)
+    target: str = "aggressive"  # aggressive (Spiking-GAN) | relative (S4NN: no error for outputs already ≥ margin behind) | symmetric (like relative, but the right neuron and its closest rival meet halfway)
     deadline: float = 0.0  # ttfs_classifier, relative targets: the desired neuron should fire by this step at the latest (0: no deadline)
     grad_norm: str = "l1"  # per-sample normalisation of each layer's error: l1 | l2 | none
     reset_dead_every: int = 0  # every N batches, re-draw hidden neurons (spiking_gan: the discriminator's) that fired for < reset_dead_below of their (real) images (S4NN; 0: off)
@@ -144,7 +144,7 @@ CHOICES = {
     ("data", "dataset"): ("mnist", "fashion_mnist", "mnist_5k"),
     ("model", "kind"): ("roy_ae", "conv_if_ae", "comsa_ae", "ann_ae", "ttfs_classifier", "spiking_gan"),
     ("ttfs", "grad_norm"): ("l1", "l2", "none"),
-    ("ttfs", "target"): ("aggressive", "relative"),
+    ("ttfs", "target"): ("aggressive", "relative", "symmetric"),
     ("ttfs", "generator_loss"): ("adversarial", "feature_matching", "moment_matching"),
     ("model", "encoder"): ("bernoulli", "poisson"),
     ("model", "ann_activation"): ("relu", "sigmoid"),

@@ -76,7 +76,7 @@ def test_errors_are_normalised_per_sample(norm):
     assert torch.allclose(w_small, weight.grad)
 
 
-def test_aggressive_and_relative_targets():
+def test_aggressive_relative_and_symmetric_targets():
     times = torch.tensor([[30.0, 20.0, 256.0], [256.0, 256.0, 256.0]])
     desired = torch.tensor([0, 2])
     aggressive = ttfs_targets(times, desired, 256, 3.0)
@@ -87,6 +87,11 @@ def test_aggressive_and_relative_targets():
     late = torch.tensor([[80.0, 90.0, 62.5], [70.0, 50.0, 256.0]])
     with_deadline = ttfs_targets(late, torch.tensor([0, 0]), 256, 3.0, "relative", deadline=60.0)
     assert with_deadline.tolist() == [[60.0, 90.0, 63.0], [50.0, 53.0, 256.0]]
+    # symmetric: the right neuron and its closest rival meet halfway, margin/2 on each side of their midpoint;
+    # a right winner that keeps the margin (image 2) and outputs behind it get no error; silence: T − margin
+    close = torch.tensor([[30.0, 20.0, 21.0], [10.0, 13.0, 256.0], [256.0, 256.0, 256.0]])
+    symmetric = ttfs_targets(close, torch.tensor([0, 0, 1]), 256, 3.0, "symmetric")
+    assert symmetric.tolist() == [[23.5, 26.5, 26.5], [10.0, 13.0, 256.0], [256.0, 253.0, 256.0]]
 
 
 def test_ties_break_by_potential_and_s4nn_counts_them_right():
@@ -136,3 +141,4 @@ def test_dead_hidden_neurons_are_redrawn(mnist_data):
     quiet.train_batch(x, g, y)
     assert quiet.model.weights[0][0].max() < 5.0  # re-drawn from U[0, 5)
     assert torch.equal(quiet.model.weights[0][1:], busy)
+

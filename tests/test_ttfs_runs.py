@@ -35,6 +35,7 @@ def test_classifier_learns_and_reports_decisions(classifier_run):
     assert set(r["per_digit"]) == {str(d) for d in range(10)}
     assert (classifier_run / "figures" / "per_digit_snn.png").stat().st_size > 0
     assert (classifier_run / "figures" / "hidden_filters_snn.png").stat().st_size > 0
+    assert (classifier_run / "figures" / "latency_accuracy_snn.png").stat().st_size > 0
 
 
 def test_deadline_makes_decisions_earlier(classifier_run, tmp_path, mnist_data):

@@ -124,3 +124,29 @@ def filter_grid(weights: np.ndarray, path: Path, title: str = "") -> None:
     if title:
         fig.suptitle(title, fontsize=9)
     save_figure(fig, path)
+
+
+def accuracy_against_time(points: dict[str, tuple[float, float]], references: dict[str, tuple[float, float]],
+                          target: tuple[float, float], path: Path, title: str = "") -> None:
+    """Accuracy against mean decision time (steps): `points` (label → (time, accuracy)) as a labelled series,
+    `references` (published points) as stars, and the region at most target[0] steps and at least target[1]."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    times, accuracies = zip(*points.values())
+    ax.plot(times, [100 * a for a in accuracies], "o", color="tab:blue", label="this run")
+    for label, (t, a) in points.items():
+        ax.annotate(label, (t, 100 * a), fontsize=6, xytext=(3, 3), textcoords="offset points")
+    for (label, (t, a)), colour in zip(references.items(), ("tab:red", "tab:green", "tab:purple")):
+        ax.plot([t], [100 * a], "*", markersize=12, color=colour, label=label)
+    low = min(min(accuracies), *(a for _, a in references.values()), target[1]) * 100 - 0.3
+    high = max(max(accuracies), *(a for _, a in references.values()), target[1]) * 100 + 0.3
+    ax.fill_between([0, target[0]], 100 * target[1], high, color="tab:green", alpha=0.12,
+                    label=f"target: ≥ {100 * target[1]:.1f} % at ≤ {target[0]:g} steps")
+    ax.set_xlim(0, max(max(times), *(t for t, _ in references.values())) * 1.15)
+    ax.set_ylim(low, high)
+    ax.set_xlabel("mean decision time (steps, first output spike)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
+    ax.grid(alpha=0.3)
+    if title:
+        ax.set_title(title, fontsize=9)
+    save_figure(fig, path)

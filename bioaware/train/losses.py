@@ -44,6 +44,9 @@ def ttfs_targets(times: torch.Tensor, desired: torch.Tensor, steps: int, margin:
     `aggressive` (Spiking-GAN's classifier loss; with margin 0 the GAN's winner-time target): the
     `desired` neuron of each sample ([B] indices) should fire `margin` steps before the earliest
     output spike (at 0 when no output fired), every other neuron should stay silent (T).
+    `symmetric`: when the earliest other neuron fires less than `margin` after the desired one (or before it),
+    the two meet halfway: the desired neuron's target is `margin`/2 before their midpoint, and every other
+    neuron firing before `margin`/2 after it is pushed there; outputs that keep the margin get no error.
     `relative` (S4NN): the desired neuron's target is the earliest output spike (T − margin when none
     fired); another neuron firing less than `margin` steps after that is pushed to earliest + margin,
     the rest keep their own time (no error). `deadline` (relative only; steps, 0: none): the desired neuron
@@ -55,6 +58,12 @@ def ttfs_targets(times: torch.Tensor, desired: torch.Tensor, steps: int, margin:
     if rule == "aggressive":
         targets = torch.full_like(times, float(steps))
         goal = torch.where(fired, (first - margin).clamp_min(0.0), torch.zeros_like(first))
+    elif rule == "symmetric":
+        right = times.gather(1, desired[:, None])
+        rival = times.scatter(1, desired[:, None], float("inf")).min(1, keepdim=True).values
+        middle = (right + rival) / 2
+        goal = torch.where(fired, torch.minimum(right, middle - margin / 2), torch.full_like(first, steps - margin))
+        targets = torch.where(times < goal + margin, (goal + margin).clamp_max(steps), times)
     else:
         goal = torch.where(fired, first, torch.full_like(first, steps - margin))
         if deadline:
