@@ -127,12 +127,18 @@ def filter_grid(weights: np.ndarray, path: Path, title: str = "") -> None:
 
 
 def accuracy_against_time(points: dict[str, tuple[float, float]], references: dict[str, tuple[float, float]],
-                          target: tuple[float, float], path: Path, title: str = "") -> None:
-    """Accuracy against mean decision time (steps): `points` (label → (time, accuracy)) as a labelled series,
-    `references` (published points) as stars, and the region at most target[0] steps and at least target[1]."""
+                          target: tuple[float, float], path: Path, title: str = "",
+                          lenient: dict[str, float] | None = None) -> None:
+    """Accuracy against mean decision time (steps): `points` (label → (time, accuracy)) as a labelled series, the
+    same points' `lenient` accuracies (label → accuracy by another measure) as open circles, `references`
+    (published points) as stars, and the region at most target[0] steps and at least target[1]."""
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     times, accuracies = zip(*points.values())
     ax.plot(times, [100 * a for a in accuracies], "o", color="tab:blue", label="this run")
+    if lenient:
+        ax.plot(times, [100 * lenient[label] for label in points], "o", mfc="none", color="tab:blue",
+                label="this run, ties counted as right (S4NN's measure)")
+        accuracies = accuracies + tuple(lenient.values())
     for label, (t, a) in points.items():
         ax.annotate(label, (t, 100 * a), fontsize=6, xytext=(3, 3), textcoords="offset points")
     for (label, (t, a)), colour in zip(references.items(), ("tab:red", "tab:green", "tab:purple")):

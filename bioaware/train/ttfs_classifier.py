@@ -153,5 +153,6 @@ def latency_figure(results: dict, path, title: str = "") -> None:
     from bioaware.train.figures import accuracy_against_time
 
     points = {label: (r["decision_time"], r["accuracy"]) for label, r in results.items()}
-    accuracy_against_time(points, {p.name: (p.decision_time, p.accuracy) for p in PAPERS}, TARGET, path, title)
+    accuracy_against_time(points, {p.name: (p.decision_time, p.accuracy) for p in PAPERS}, TARGET, path, title,
+                          {label: r["accuracy_ties_count"] for label, r in results.items()})
 
