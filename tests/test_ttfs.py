@@ -141,4 +141,3 @@ def test_dead_hidden_neurons_are_redrawn(mnist_data):
     quiet.train_batch(x, g, y)
     assert quiet.model.weights[0][0].max() < 5.0  # re-drawn from U[0, 5)
     assert torch.equal(quiet.model.weights[0][1:], busy)
-
