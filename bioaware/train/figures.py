@@ -128,16 +128,16 @@ def filter_grid(weights: np.ndarray, path: Path, title: str = "") -> None:
 
 def accuracy_against_time(points: dict[str, tuple[float, float]], references: dict[str, tuple[float, float]],
                           target: tuple[float, float], path: Path, title: str = "",
-                          lenient: dict[str, float] | None = None) -> None:
+                          lenient: dict[str, float] | None = None, series: str = "this run") -> None:
     """Accuracy against mean decision time (steps): `points` (label → (time, accuracy)) as a labelled series, the
     same points' `lenient` accuracies (label → accuracy by another measure) as open circles, `references`
-    (published points) as stars, and the region at most target[0] steps and at least target[1]."""
+    (published points) as stars, and the region at most target[0] steps and at least target[1]; `series` names the points."""
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     times, accuracies = zip(*points.values())
-    ax.plot(times, [100 * a for a in accuracies], "o", color="tab:blue", label="this run")
+    ax.plot(times, [100 * a for a in accuracies], "o", color="tab:blue", label=series)
     if lenient:
         ax.plot(times, [100 * lenient[label] for label in points], "o", mfc="none", color="tab:blue",
-                label="this run, ties counted as right (S4NN's measure)")
+                label=f"{series}, ties counted as right (S4NN's measure)")
         accuracies = accuracies + tuple(lenient.values())
     for label, (t, a) in points.items():
         ax.annotate(label, (t, 100 * a), fontsize=6, xytext=(3, 3), textcoords="offset points")
