@@ -94,7 +94,7 @@ def main() -> None:
 
         accuracy_against_time(exits, {p.name: (p.decision_time, p.accuracy) for p in PAPERS}, TARGET, args.figure,
                               f"784-{args.hidden}-10 ReLU MLPs on the spikes received so far, early exit",
-                              series="MLP early exit")
+                              series="MLP early exit", xlabel="mean decision step (the exit's N)")
         print(f"figure: {args.figure}")
 
 

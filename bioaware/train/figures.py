@@ -128,10 +128,12 @@ def filter_grid(weights: np.ndarray, path: Path, title: str = "") -> None:
 
 def accuracy_against_time(points: dict[str, tuple[float, float]], references: dict[str, tuple[float, float]],
                           target: tuple[float, float], path: Path, title: str = "",
-                          lenient: dict[str, float] | None = None, series: str = "this run") -> None:
+                          lenient: dict[str, float] | None = None, series: str = "this run",
+                          xlabel: str = "mean decision time (steps, first output spike)") -> None:
     """Accuracy against mean decision time (steps): `points` (label → (time, accuracy)) as a labelled series, the
     same points' `lenient` accuracies (label → accuracy by another measure) as open circles, `references`
-    (published points) as stars, and the region at most target[0] steps and at least target[1]; `series` names the points."""
+    (published points) as stars, and the region at most target[0] steps and at least target[1]; `series` names the
+    points, `xlabel` the time axis."""
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     times, accuracies = zip(*points.values())
     ax.plot(times, [100 * a for a in accuracies], "o", color="tab:blue", label=series)
@@ -149,7 +151,7 @@ def accuracy_against_time(points: dict[str, tuple[float, float]], references: di
                     label=f"target: ≥ {100 * target[1]:.1f} % at ≤ {target[0]:g} steps")
     ax.set_xlim(0, max(max(times), *(t for t, _ in references.values())) * 1.15)
     ax.set_ylim(low, high)
-    ax.set_xlabel("mean decision time (steps, first output spike)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("test accuracy (%)")
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)
     ax.grid(alpha=0.3)
