@@ -43,8 +43,9 @@ def mlp_probabilities(train_x, train_y, test_x, hidden: int, epochs: int, seed: 
         return net(test_x).softmax(1)
 
 
-def early_exit(probabilities: dict[int, torch.Tensor], labels: torch.Tensor, confidence: float) -> tuple[float, float]:
-    """(mean decision step, accuracy) when each image is decided at the first step whose MLP is ≥ `confidence` sure."""
+def early_exit(probabilities: dict[int, torch.Tensor], labels: torch.Tensor, confidence: float) -> dict:
+    """{decision_time (mean step), accuracy} when each image is decided at the first step whose MLP is ≥ `confidence`
+    sure."""
     steps = sorted(probabilities)
     decided = torch.zeros(len(labels), dtype=torch.bool)
     when = torch.full((len(labels),), float(steps[-1]))
@@ -54,7 +55,7 @@ def early_exit(probabilities: dict[int, torch.Tensor], labels: torch.Tensor, con
         now = ~decided & ((p.max(1).values >= confidence) | (step == steps[-1]))
         when[now], right[now] = float(step), (p.argmax(1) == labels)[now]
         decided |= now
-    return float(when.mean()), float(right.float().mean())
+    return {"decision_time": float(when.mean()), "accuracy": float(right.float().mean())}
 
 
 def main() -> None:
@@ -86,15 +87,13 @@ def main() -> None:
         print(f"| {by} | {accuracy:.4f} | {accuracy / full:.4f} |" if full else f"| {by} | {accuracy:.4f} | |")
     exits = {f"c = {c:g}": early_exit(probabilities, data.test_y, c) for c in args.confidence}
     print("\n| early exit at confidence | mean decision step | test accuracy |\n|---|---|---|")
-    for label, (when, accuracy) in exits.items():
-        print(f"| {label[4:]} | {when:.1f} | {accuracy:.4f} |")
+    for label, r in exits.items():
+        print(f"| {label[4:]} | {r['decision_time']:.1f} | {r['accuracy']:.4f} |")
     if args.figure:
-        from bioaware.train.figures import accuracy_against_time
-        from bioaware.train.ttfs_classifier import PAPERS, TARGET
+        from bioaware.train.ttfs_classifier import latency_figure
 
-        accuracy_against_time(exits, {p.name: (p.decision_time, p.accuracy) for p in PAPERS}, TARGET, args.figure,
-                              f"784-{args.hidden}-10 ReLU MLPs on the spikes received so far, early exit",
-                              series="MLP early exit", xlabel="mean decision step (the exit's N)")
+        latency_figure(exits, args.figure, f"784-{args.hidden}-10 ReLU MLPs on the spikes received so far, early exit",
+                       series="MLP early exit", xlabel="mean decision step (the exit's N)")
         print(f"figure: {args.figure}")
 
 

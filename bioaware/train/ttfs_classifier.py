@@ -147,12 +147,14 @@ def accuracy_table(results: dict) -> str:
     return "\n".join(rows)
 
 
-def latency_figure(results: dict, path, title: str = "") -> None:
-    """Test accuracy against mean decision time (steps) for each labelled result, beside the papers' operating
-    points and the issue's target (≥ 97.0 % at ≤ 60 steps)."""
+def latency_figure(results: dict, path, title: str = "", **style) -> None:
+    """Test accuracy against mean decision time (steps) for each labelled result ({decision_time, accuracy} and,
+    where every result has it, accuracy_ties_count), beside the papers' operating points and the issue's target
+    (≥ 97.0 % at ≤ 60 steps); `style`: accuracy_against_time's series and xlabel."""
     from bioaware.train.figures import accuracy_against_time
 
     points = {label: (r["decision_time"], r["accuracy"]) for label, r in results.items()}
+    ties_count = all("accuracy_ties_count" in r for r in results.values())
     accuracy_against_time(points, {p.name: (p.decision_time, p.accuracy) for p in PAPERS}, TARGET, path, title,
-                          {label: r["accuracy_ties_count"] for label, r in results.items()})
-
+                          {label: r["accuracy_ties_count"] for label, r in results.items()} if ties_count else None,
+                          **style)
