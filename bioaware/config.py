@@ -79,6 +79,11 @@ class TTFSSection:
     target: str = "aggressive"  # aggressive (Spiking-GAN) | relative (S4NN: no error for outputs already ≥ margin behind) | symmetric (like relative, but the right neuron and its closest rival meet halfway)
     deadline: float = 0.0  # ttfs_classifier, relative targets: the desired neuron should fire by this step at the latest (0: no deadline)
     grad_norm: str = "l1"  # per-sample normalisation of each layer's error: l1 | l2 | none
+    readout_epochs: int = 0  # ttfs_classifier: after the S4NN phase, train the output layer alone (hidden spike times fixed) with the race loss on its potentials for this many epochs, as phase "readout" (0: none)
+    readout_lr: float = 0.05  # … Adam learning rate
+    readout_batch_size: int = 64  # … images per batch
+    readout_deadline: int = 128  # … step by which the right output should reach θ
+    readout_margin: float = 60.0  # … the other outputs stay this far (potential units) below θ until the right one reaches it
     reset_dead_every: int = 0  # every N batches, re-draw hidden neurons (spiking_gan: the discriminator's) that fired for < reset_dead_below of their (real) images (S4NN; 0: off)
     reset_dead_below: float = 1e-3  # fraction of images (S4NN: 0.1 %)
     digit: int = -1  # spiking_gan: train on this digit only (-1: all digits)
@@ -256,6 +261,15 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
                          or not all(_is_number(v) for v in scale_offset) or scale_offset[0] <= 0):
         raise BioawareError(f"{source}: ttfs.exemplar_init is a spiking_gan's [scale, offset] (scale > 0) for its "
                             f"generator's output weights, or [] for uniform ones; got {scale_offset!r}")
+    tt = cfg.ttfs
+    if tt.readout_epochs and (cfg.model.kind != "ttfs_classifier" or not 0 < tt.readout_deadline < tt.steps
+                              or tt.readout_margin < 0 or tt.readout_lr <= 0 or tt.readout_batch_size < 1):
+        raise BioawareError(f"{source}: ttfs.readout_epochs trains a ttfs_classifier's output layer; it needs "
+                            f"0 < ttfs.readout_deadline < ttfs.steps ({tt.steps}), ttfs.readout_margin ≥ 0, "
+                            f"ttfs.readout_lr > 0 and ttfs.readout_batch_size ≥ 1; got {tt.readout_deadline}, "
+                            f"{tt.readout_margin}, {tt.readout_lr} and {tt.readout_batch_size} for {cfg.model.kind!r}")
+    if tt.readout_epochs < 0:
+        raise BioawareError(f"{source}: ttfs.readout_epochs must be ≥ 0, got {tt.readout_epochs}")
     if cfg.ttfs.margin < 0 or cfg.ttfs.generator_lr < 0 or cfg.ttfs.reset_dead_every < 0:
         raise BioawareError(f"{source}: ttfs.margin, ttfs.generator_lr and ttfs.reset_dead_every must be ≥ 0")
     if cfg.ttfs.mode_seeking < 0 or (cfg.ttfs.mode_seeking and cfg.model.kind != "spiking_gan"):

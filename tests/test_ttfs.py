@@ -1,11 +1,11 @@
-"""TTFS code, single-spike IF neurons and S4NN's temporal backprop."""
+"""TTFS code, single-spike IF neurons, S4NN's temporal backprop and the readout phase's race loss."""
 
 import numpy as np
 import pytest
 import torch
 
 from bioaware.models.functional.ttfs import if_spike_times, membrane_bins, ttfs_decode, ttfs_encode
-from bioaware.train.losses import ttfs_targets
+from bioaware.train.losses import race_loss, ttfs_targets
 
 
 def test_encoder_decoder_are_inverse():
@@ -141,3 +141,23 @@ def test_dead_hidden_neurons_are_redrawn(mnist_data):
     quiet.train_batch(x, g, y)
     assert quiet.model.weights[0][0].max() < 5.0  # re-drawn from U[0, 5)
     assert torch.equal(quiet.model.weights[0][1:], busy)
+
+
+def test_race_loss_gradient_signs():
+    """θ = 10, margin 2: the right neuron (0) reaches θ at step 5, a rival (1) peaks at 9 > θ − margin at step 3,
+    a third (2) stays at 0. Raising the right one at its crossing lowers the loss, the rival's peak is pushed
+    down; when the right neuron never reaches θ, τ is the deadline and the late term pushes it up there."""
+    right = torch.arange(0.0, 20.0, 2.0)
+    rival = torch.tensor([0.0, 3.0, 6.0, 9.0, 5.0, 5.0, 5.0, 5.0, 5.0, 5.0])
+    v = torch.stack([right, rival, torch.zeros(10)], 1)[None].requires_grad_(True)
+    race_loss(v, torch.tensor([0]), 10.0, deadline=8, margin=2.0, temperature=1.0).backward()
+    g = v.grad[0]
+    assert g[5, 0] < 0 and g[3, 1] > 0 and g[5, 1] > 0 and g[5, 2] > 0
+    assert g[6:].abs().sum() == 0 and g[:5, 0].abs().sum() == 0  # nothing after τ = 5; the right one only at τ
+
+    slow = torch.stack([right / 4, rival, torch.zeros(10)], 1)[None].requires_grad_(True)  # reaches 4.5 at most
+    race_loss(slow, torch.tensor([0]), 10.0, deadline=8, margin=2.0, temperature=1.0, late_weight=0.0).backward()
+    without_late = slow.grad[0, 8, 0].item()
+    slow.grad = None
+    race_loss(slow, torch.tensor([0]), 10.0, deadline=8, margin=2.0, temperature=1.0).backward()
+    assert without_late < 0 and slow.grad[0, 8, 0] < without_late and slow.grad[0, 9].abs().sum() == 0

@@ -4,6 +4,7 @@ NIR export → Brian2 comparison; the shared sample-quality measures; config err
 import json
 
 import nir
+import numpy as np
 import pytest
 import torch
 
@@ -47,6 +48,37 @@ def test_deadline_makes_decisions_earlier(classifier_run, tmp_path, mnist_data):
     sooner = json.loads((sooner_run / "results.json").read_text())["results"]["snn"]
     assert sooner["decision_time"] < 0.7 * later["decision_time"]
     assert sooner["spikes_to_decision"] < later["spikes_to_decision"] and sooner["accuracy"] > 0.3
+
+
+def test_readout_phase_trains_the_output_layer_alone(classifier_run, tmp_path, mnist_data):
+    """The same run with a readout phase: its S4NN phase is unchanged; the readout keeps that hidden layer, lowers
+    the race loss on the training images, and is the network the run exports."""
+    from bioaware.interchange.export import export_nir
+    from bioaware.models.functional.ttfs import membrane_bins, ttfs_encode
+    from bioaware.models.ttfs_net import TTFSNetwork
+    from bioaware.train.losses import race_loss
+
+    config = json.loads((classifier_run / "config.json").read_text())
+    tt = {**config["ttfs"], "readout_epochs": 3, "readout_batch_size": 25}
+    run = _train_small(tmp_path / "readout", mnist_data, config["model"], 1500, 100, {"ttfs": tt, "train": config["train"]},
+                       shuffle=True)
+    results = json.loads((run / "results.json").read_text())["results"]
+    assert results["snn"] == json.loads((classifier_run / "results.json").read_text())["results"]["snn"]
+    assert 0 < results["readout"]["decision_time"] < 256 and results["readout"]["accuracy"] > 0.3
+    s4nn, readout = (torch.load(run / f"{phase}.ckpt", weights_only=False)["task"]["model"] for phase in ("snn", "readout"))
+    assert torch.equal(s4nn["weights.0"], readout["weights.0"]) and not torch.equal(s4nn["weights.1"], readout["weights.1"])
+
+    images = mnist_data.train_x[torch.randperm(len(mnist_data.train_x), generator=torch.Generator().manual_seed(0))[:1500]]
+    labels = mnist_data.train_y[torch.randperm(len(mnist_data.train_y), generator=torch.Generator().manual_seed(0))[:1500]]
+    net = TTFSNetwork([784, 100, 10], tt["thresholds"], tt["init_high"], tt["steps"])
+    net.load_state_dict(s4nn)
+    hidden = net(ttfs_encode(images, tt["steps"]))[0]
+    loss = {name: race_loss(membrane_bins(hidden, w["weights.1"], tt["steps"]), labels, tt["thresholds"][1],
+                            tt["readout_deadline"], tt["readout_margin"]).item()
+            for name, w in (("s4nn", s4nn), ("readout", readout))}
+    assert loss["readout"] < 0.7 * loss["s4nn"]
+    graph = nir.read(export_nir(run, tmp_path) / "model.nir")
+    assert np.array_equal(graph.nodes["classes.weight"].weight, readout["weights.1"].double().numpy())
 
 
 def test_classifier_exports_and_agrees_with_brian2(classifier_run, tmp_path):
@@ -531,6 +563,9 @@ def test_sample_quality_measures(mnist_data):
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ntarget = "relative"\ndeadline = 50', "ttfs.deadline works with"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ninit_low = [0.0, 2.0]\ninit_high = [5.0, 1.0]', "ttfs.init_low must be two numbers below"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\ngrad_norm = "l3"', "ttfs.grad_norm"),
+    ('[model]\nkind = "spiking_gan"\n[ttfs]\nreadout_epochs = 2', "ttfs.readout_epochs trains a ttfs_classifier"),
+    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreadout_epochs = 2\nreadout_deadline = 256', "0 < ttfs.readout_deadline < ttfs.steps"),
+    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreadout_epochs = -1', "ttfs.readout_epochs must be ≥ 0"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\nmode_seeking = -1.0', "ttfs.mode_seeking weighs"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nmode_seeking = 0.5', "ttfs.mode_seeking weighs"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\nexemplar_init = [0.0, -25.0]', "ttfs.exemplar_init is a spiking_gan's"),

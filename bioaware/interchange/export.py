@@ -19,7 +19,9 @@ def load_trained(run_dir: Path) -> tuple[Task, dict]:
     run, cfg, config = open_run(run_dir)
     if cfg.model.kind == "ann_ae":
         raise BioawareError(f"{run_dir}: model.kind = {cfg.model.kind!r} is not a spiking model; nothing to export")
-    return restore(build_tasks(cfg)[0][0], run, config), config
+    tasks = [task for task, _ in build_tasks(cfg)]
+    last_spiking = tasks[-1] if cfg.model.kind == "ttfs_classifier" else tasks[0]  # a classifier's readout phase refines its S4NN phase
+    return restore(last_spiking, run, config), config
 
 
 def trained_test_spikes(run_dir: Path, images: int, seed: int = 0):

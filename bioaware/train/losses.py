@@ -76,3 +76,27 @@ def ttfs_targets(times: torch.Tensor, desired: torch.Tensor, steps: int, margin:
 def ttfs_loss(times: torch.Tensor, targets: torch.Tensor, steps: int) -> torch.Tensor:
     """½ mean over samples of Σ ((t − target)/T)²; the layers' per-sample error normalisation makes its scale moot."""
     return 0.5 * ((times - targets) / steps).pow(2).sum(1).mean()
+
+
+def race_loss(potentials: torch.Tensor, desired: torch.Tensor, threshold: float, deadline: int, margin: float,
+              temperature: float | None = None, late_weight: float = 1.0, early_weight: float = 0.1) -> torch.Tensor:
+    """Loss of single-spike outputs that race to their threshold, on their membrane potentials [B, T, n].
+
+    The output whose potential reaches θ first decides, so at τ (the step the `desired` neuron reaches θ,
+    at the latest `deadline`): cross-entropy of V(τ)/`temperature` (θ/20 by default; the right neuron leads),
+    plus `late_weight`·(θ − V_desired(deadline))₊/θ (it crosses by the deadline) plus `early_weight`·Σ over
+    the other neurons of (max over s ≤ τ of V(s) − (θ − `margin`))₊/θ (they stay `margin` below θ until then).
+    """
+    batch, steps, _ = potentials.shape
+    rows = torch.arange(batch, device=potentials.device)
+    with torch.no_grad():
+        crossed = potentials[rows, :, desired] >= threshold  # [B, T]
+        tau = torch.where(crossed.any(1), crossed.to(torch.uint8).argmax(1), torch.full_like(desired, steps - 1))
+        tau = tau.clamp(max=deadline)
+        upto = torch.arange(steps, device=potentials.device)[None, :] <= tau[:, None]
+        others = torch.ones_like(potentials[:, 0]).scatter(1, desired[:, None], 0.0)
+    lead = torch.nn.functional.cross_entropy(potentials[rows, tau] / (temperature or threshold / 20), desired)
+    late = torch.relu(threshold - potentials[rows, deadline, desired]).mean() / threshold
+    before = potentials.masked_fill(~upto[:, :, None], -torch.inf).amax(1)
+    early = (torch.relu(before - (threshold - margin)) * others).sum(1).mean() / threshold
+    return lead + late_weight * late + early_weight * early

@@ -1,5 +1,6 @@
 """S4NN-style time-to-first-spike classifier (784-H-10 single-spike IF), trained with Spiking-GAN's aggressive
-TTFS loss or S4NN's relative targets (`ttfs.target`); its decision, the time it takes and the spikes it costs."""
+TTFS loss or S4NN's relative targets (`ttfs.target`), optionally followed by a readout phase that trains the output
+layer alone on its membrane potentials; its decision, the time it takes and the spikes it costs."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from bioaware.config import ModelSection, TTFSSection, TrainSection
 from bioaware.models.functional.ttfs import membrane_bins, ttfs_encode
 from bioaware.models.ttfs_net import TTFSNetwork
 from bioaware.train.dead_neurons import DeadNeuronRedraw
-from bioaware.train.losses import ttfs_loss, ttfs_targets
+from bioaware.train.losses import race_loss, ttfs_loss, ttfs_targets
 from bioaware.train.tasks import Task, make_optimizer
 
 
@@ -133,6 +134,31 @@ class TTFSClassifierTask(Task):
                     f"{run.path.name}: first 64 hidden neurons' input weights")
         latency_figure({self.phase: results}, run.figures / f"latency_accuracy_{self.phase}.png",
                        f"{run.path.name}: accuracy against decision time")
+
+
+class TTFSReadoutTask(TTFSClassifierTask):
+    """Phase "readout": the trained S4NN classifier's output layer, trained alone with `race_loss`.
+
+    The hidden layer is copied from `base` when training starts and stays fixed; the output potentials are linear
+    in the output weights given the hidden spike times, so their gradient is exact (no surrogate, no S4NN
+    linearisation). The network is the same single-spike IF classifier; only its output weights change.
+    """
+
+    def __init__(self, base: TTFSClassifierTask, m: ModelSection, tt: TTFSSection, t: TrainSection):
+        super().__init__(m, tt, t, phase="readout")
+        self.base = base
+        self.model.weights[0].requires_grad_(False)
+        self.optimizer = make_optimizer([self.model.weights[1]], t.optimizer, t.lr, t.weight_decay)
+
+    def init_from_data(self, train_x, train_y, seed: int) -> None:
+        self.model.load_state_dict(self.base.model.state_dict())  # a checkpoint of this phase replaces it
+
+    def train_batch(self, images, generator, labels):
+        with torch.no_grad():
+            hidden = self.model(self.encode(images))[0]
+        potentials = membrane_bins(hidden, self.model.weights[1], self.tt.steps)
+        return self._update(race_loss(potentials, labels.to(self.device), self.model.thresholds[1],
+                                      self.tt.readout_deadline, self.tt.readout_margin))
 
 
 def accuracy_table(results: dict) -> str:
