@@ -68,8 +68,8 @@ def test_readout_phase_trains_the_output_layer_alone(classifier_run, tmp_path, m
     s4nn, readout = (torch.load(run / f"{phase}.ckpt", weights_only=False)["task"]["model"] for phase in ("snn", "readout"))
     assert torch.equal(s4nn["weights.0"], readout["weights.0"]) and not torch.equal(s4nn["weights.1"], readout["weights.1"])
 
-    images = mnist_data.train_x[torch.randperm(len(mnist_data.train_x), generator=torch.Generator().manual_seed(0))[:1500]]
-    labels = mnist_data.train_y[torch.randperm(len(mnist_data.train_y), generator=torch.Generator().manual_seed(0))[:1500]]
+    trained_on = torch.randperm(len(mnist_data.train_x), generator=torch.Generator().manual_seed(0))[:1500]  # as _train_small
+    images, labels = mnist_data.train_x[trained_on], mnist_data.train_y[trained_on]
     net = TTFSNetwork([784, 100, 10], tt["thresholds"], tt["init_high"], tt["steps"])
     net.load_state_dict(s4nn)
     hidden = net(ttfs_encode(images, tt["steps"]))[0]

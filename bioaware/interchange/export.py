@@ -20,7 +20,8 @@ def load_trained(run_dir: Path) -> tuple[Task, dict]:
     if cfg.model.kind == "ann_ae":
         raise BioawareError(f"{run_dir}: model.kind = {cfg.model.kind!r} is not a spiking model; nothing to export")
     tasks = [task for task, _ in build_tasks(cfg)]
-    last_spiking = tasks[-1] if cfg.model.kind == "ttfs_classifier" else tasks[0]  # a classifier's readout phase refines its S4NN phase
+    # the spiking model comes first (ANN baselines follow), but a classifier's readout phase refines its S4NN phase
+    last_spiking = tasks[-1] if cfg.model.kind == "ttfs_classifier" else tasks[0]
     return restore(last_spiking, run, config), config
 
 
