@@ -19,9 +19,7 @@ def load_trained(run_dir: Path) -> tuple[Task, dict]:
     run, cfg, config = open_run(run_dir)
     if cfg.model.kind == "ann_ae":
         raise BioawareError(f"{run_dir}: model.kind = {cfg.model.kind!r} is not a spiking model; nothing to export")
-    tasks = [task for task, _ in build_tasks(cfg)]
-    # the spiking model comes first (ANN baselines follow), but a classifier's readout phase refines its S4NN phase
-    last_spiking = tasks[-1] if cfg.model.kind == "ttfs_classifier" else tasks[0]
+    last_spiking = [task for task, _ in build_tasks(cfg) if task.spiking][-1]  # a later spiking phase refines the first
     return restore(last_spiking, run, config), config
 
 

@@ -445,6 +445,8 @@ class SpikingGANTask(GANTask):
 class AnnGANTask(GANTask):
     """noise-H-784 generator (ReLU, tanh output) and 784-H-1 discriminator (LeakyReLU, sigmoid), BCE, Adam."""
 
+    spiking = False
+
     def __init__(self, m: ModelSection, tt: TTFSSection, t: TrainSection, phase: str = "ann_gan"):
         codes = 10 if tt.label_inputs else 0  # conditional: the one-hot digit beside the noise and the image
         self.generator = nn.Sequential(nn.Linear(tt.noise_size + codes, m.hidden), nn.ReLU(), nn.Linear(m.hidden, 784),

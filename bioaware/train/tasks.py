@@ -44,6 +44,7 @@ class Task:
     optimizer: torch.optim.Optimizer
     device = torch.device("cpu")  # where the model computes; batches arrive and results leave on the cpu
     supervised = False  # true: train_batch(images, generator, labels)
+    spiking = True  # false: an ANN baseline, which export, compare and deploy pass over
     one_label_batches = False  # true: every training batch holds images of one label (`loop.batch_order`)
 
     def to(self, device: str) -> "Task":
@@ -192,6 +193,8 @@ class TemporalAutoencoderTask(Task):
 class AnnAutoencoderTask(Task):
     """Same-size ANN autoencoder, ½‖x − x̂‖² per image averaged over the batch; with `invert` it sees and
     reconstructs 1 − x, with `noise` η its inputs are noisy and its targets clean."""
+
+    spiking = False
 
     def __init__(self, m: ModelSection, optimizer: str, lr: float, weight_decay: float, phase: str,
                  invert: bool = False, noise: float = 0.0):

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import torch
 
 from bioaware.config import ModelSection, TTFSSection, TrainSection
-from bioaware.models.functional.ttfs import membrane_bins, ttfs_encode
+from bioaware.models.functional.ttfs import if_spike_times, membrane_bins, ttfs_encode
 from bioaware.models.ttfs_net import TTFSNetwork
 from bioaware.train.dead_neurons import DeadNeuronRedraw
 from bioaware.train.losses import race_loss, ttfs_loss, ttfs_targets
@@ -154,8 +154,8 @@ class TTFSReadoutTask(TTFSClassifierTask):
         self.model.load_state_dict(self.base.model.state_dict())  # a checkpoint of this phase replaces it
 
     def train_batch(self, images, generator, labels):
-        with torch.no_grad():
-            hidden = self.model(self.encode(images))[0]
+        with torch.no_grad():  # the hidden layer alone: the output layer's spikes are not needed here
+            hidden = if_spike_times(self.encode(images), self.model.weights[0], self.model.thresholds[0], self.tt.steps)
         potentials = membrane_bins(hidden, self.model.weights[1], self.tt.steps)
         return self._update(race_loss(potentials, labels.to(self.device), self.model.thresholds[1],
                                       self.tt.readout_deadline, self.tt.readout_margin))
