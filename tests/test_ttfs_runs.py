@@ -67,6 +67,8 @@ def test_readout_phase_trains_the_output_layer_alone(classifier_run, tmp_path, m
     assert 0 < results["readout"]["decision_time"] < 256 and results["readout"]["accuracy"] > 0.3
     s4nn, readout = (torch.load(run / f"{phase}.ckpt", weights_only=False)["task"]["model"] for phase in ("snn", "readout"))
     assert torch.equal(s4nn["weights.0"], readout["weights.0"]) and not torch.equal(s4nn["weights.1"], readout["weights.1"])
+    figures = {f.name for f in (run / "figures").iterdir()}
+    assert {"per_digit_readout.png", "hidden_filters_snn.png"} <= figures and "hidden_filters_readout.png" not in figures
 
     trained_on = torch.randperm(len(mnist_data.train_x), generator=torch.Generator().manual_seed(0))[:1500]  # as _train_small
     images, labels = mnist_data.train_x[trained_on], mnist_data.train_y[trained_on]

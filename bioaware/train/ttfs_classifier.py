@@ -81,35 +81,20 @@ def summarise(d: Decisions, labels: torch.Tensor, steps: int) -> dict:
             "per_digit": {str(k): stats(labels == k) for k in range(10) if (labels == k).any()}}
 
 
-class TTFSClassifierTask(Task):
-    """784-H-10 single-spike IF classifier on TTFS-coded images (S4NN), targets by `ttfs.target`."""
+class TTFSClassifier(Task):
+    """784-H-10 single-spike IF classifier on TTFS-coded images: its network, decisions, metrics and figures;
+    the two training phases below differ only in what they train and how."""
 
     supervised = True
+    trains_hidden = True  # false: the hidden layer is fixed, so its filter figure is the previous phase's
 
-    def __init__(self, m: ModelSection, tt: TTFSSection, t: TrainSection, phase: str = "snn"):
+    def __init__(self, m: ModelSection, tt: TTFSSection, phase: str):
         self.phase, self.tt = phase, tt
         self.model = TTFSNetwork([784, m.hidden, 10], tt.thresholds, tt.init_high, tt.steps, tt.grad_norm,
                                  names=["hidden", "classes"], init_low=tt.init_low)
-        self.optimizer = make_optimizer(self.model.parameters(), t.optimizer, t.lr, t.weight_decay)
-        self.redraw = DeadNeuronRedraw(m.hidden, tt.reset_dead_every, tt.reset_dead_below, tt.init_low[0], tt.init_high[0])
 
     def encode(self, images: torch.Tensor) -> torch.Tensor:
         return ttfs_encode(images, self.tt.steps).to(self.device)
-
-    def train_batch(self, images, generator, labels):
-        hidden, output = self.model(self.encode(images))
-        targets = ttfs_targets(output, labels.to(self.device), self.tt.steps, self.tt.margin, self.tt.target,
-                              self.tt.deadline)
-        loss = self._update(ttfs_loss(output, targets, self.tt.steps))
-        self.redraw.observe(hidden, self.tt.steps, *self.model.weights, generator)  # S4NN: neurons firing for < 0.1 %
-        return loss
-
-    def state_dict(self) -> dict:
-        return {**super().state_dict(), **self.redraw.state_dict()}
-
-    def load_state_dict(self, state: dict) -> None:
-        super().load_state_dict(state)
-        self.redraw.load_state_dict(state)
 
     @torch.no_grad()
     def decisions(self, images: torch.Tensor, batch_size: int = 500) -> Decisions:
@@ -130,13 +115,39 @@ class TTFSClassifierTask(Task):
 
         per_digit_bars(results["per_digit"], run.figures / f"per_digit_{self.phase}.png",
                        f"{run.path.name}: {self.phase}, test accuracy {results['accuracy']:.4f}")
-        filter_grid(self.model.weights[0].detach().cpu().numpy()[:64], run.figures / f"hidden_filters_{self.phase}.png",
-                    f"{run.path.name}: first 64 hidden neurons' input weights")
+        if self.trains_hidden:
+            filter_grid(self.model.weights[0].detach().cpu().numpy()[:64], run.figures / f"hidden_filters_{self.phase}.png",
+                        f"{run.path.name}: first 64 hidden neurons' input weights")
         latency_figure({self.phase: results}, run.figures / f"latency_accuracy_{self.phase}.png",
                        f"{run.path.name}: accuracy against decision time")
 
 
-class TTFSReadoutTask(TTFSClassifierTask):
+class TTFSClassifierTask(TTFSClassifier):
+    """Phase "snn": both layers trained with S4NN's temporal backprop, targets by `ttfs.target`; neurons that
+    fire for fewer than `ttfs.reset_dead_below` of the images are redrawn (S4NN)."""
+
+    def __init__(self, m: ModelSection, tt: TTFSSection, t: TrainSection):
+        super().__init__(m, tt, phase="snn")
+        self.optimizer = make_optimizer(self.model.parameters(), t.optimizer, t.lr, t.weight_decay)
+        self.redraw = DeadNeuronRedraw(m.hidden, tt.reset_dead_every, tt.reset_dead_below, tt.init_low[0], tt.init_high[0])
+
+    def train_batch(self, images, generator, labels):
+        hidden, output = self.model(self.encode(images))
+        targets = ttfs_targets(output, labels.to(self.device), self.tt.steps, self.tt.margin, self.tt.target,
+                              self.tt.deadline)
+        loss = self._update(ttfs_loss(output, targets, self.tt.steps))
+        self.redraw.observe(hidden, self.tt.steps, *self.model.weights, generator)
+        return loss
+
+    def state_dict(self) -> dict:
+        return {**super().state_dict(), **self.redraw.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        super().load_state_dict(state)
+        self.redraw.load_state_dict(state)
+
+
+class TTFSReadoutTask(TTFSClassifier):
     """Phase "readout": the trained S4NN classifier's output layer, trained alone with `race_loss`.
 
     The hidden layer is copied from `base` when training starts and stays fixed; the output potentials are linear
@@ -144,8 +155,10 @@ class TTFSReadoutTask(TTFSClassifierTask):
     linearisation). The network is the same single-spike IF classifier; only its output weights change.
     """
 
+    trains_hidden = False
+
     def __init__(self, base: TTFSClassifierTask, m: ModelSection, tt: TTFSSection, t: TrainSection):
-        super().__init__(m, tt, t, phase="readout")
+        super().__init__(m, tt, phase="readout")
         self.base = base
         self.model.weights[0].requires_grad_(False)
         self.optimizer = make_optimizer([self.model.weights[1]], t.optimizer, t.lr, t.weight_decay)
