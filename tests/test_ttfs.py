@@ -112,9 +112,9 @@ def test_ties_break_by_potential_and_s4nn_counts_them_right():
 
 def test_dead_hidden_neurons_are_redrawn(mnist_data):
     from bioaware.config import ModelSection, TrainSection, TTFSSection
-    from bioaware.train.ttfs_classifier import TTFSClassifierTask
+    from bioaware.train.ttfs_classifier import S4NNClassifierTask
 
-    task = TTFSClassifierTask(ModelSection(hidden=6), TTFSSection(reset_dead_every=2), TrainSection(optimizer="sgd"))
+    task = S4NNClassifierTask(ModelSection(hidden=6), TTFSSection(reset_dead_every=2), TrainSection(optimizer="sgd"))
     with torch.no_grad():
         task.model.weights[0][:3] = 0.0  # neurons 0–2 can never fire
     g = torch.Generator().manual_seed(0)
@@ -128,7 +128,7 @@ def test_dead_hidden_neurons_are_redrawn(mnist_data):
     assert state["batches"] == 2 and state["seen"] == 0
 
     # a neuron firing for some images but fewer than `reset_dead_below` of them is re-drawn too; the others are kept
-    quiet = TTFSClassifierTask(ModelSection(hidden=6), TTFSSection(reset_dead_every=1, reset_dead_below=0.99),
+    quiet = S4NNClassifierTask(ModelSection(hidden=6), TTFSSection(reset_dead_every=1, reset_dead_below=0.99),
                                TrainSection(optimizer="sgd", lr=0.0))
     pixel = int(x[0].argmax())
     x = x.clone()

@@ -28,9 +28,9 @@ def build_tasks(cfg: Config) -> list[tuple[Task, TrainSection]]:
     """
     m, t, b = cfg.model, cfg.train, cfg.baselines
     if m.kind == "ttfs_classifier":
-        from bioaware.train.ttfs_classifier import TTFSClassifierTask, TTFSReadoutTask
+        from bioaware.train.ttfs_classifier import S4NNClassifierTask, TTFSReadoutTask
 
-        s4nn = TTFSClassifierTask(m, cfg.ttfs, t)
+        s4nn = S4NNClassifierTask(m, cfg.ttfs, t)
         classifiers: list[tuple[Task, TrainSection]] = [(s4nn, t)]
         if cfg.ttfs.readout_epochs:
             readout = dataclasses.replace(t, optimizer="adam", lr=cfg.ttfs.readout_lr, lr_schedule="constant",

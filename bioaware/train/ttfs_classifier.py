@@ -122,7 +122,7 @@ class TTFSClassifier(Task):
                        f"{run.path.name}: accuracy against decision time")
 
 
-class TTFSClassifierTask(TTFSClassifier):
+class S4NNClassifierTask(TTFSClassifier):
     """Phase "snn": both layers trained with S4NN's temporal backprop, targets by `ttfs.target`; neurons that
     fire for fewer than `ttfs.reset_dead_below` of the images are redrawn (S4NN)."""
 
@@ -157,7 +157,7 @@ class TTFSReadoutTask(TTFSClassifier):
 
     trains_hidden = False
 
-    def __init__(self, base: TTFSClassifierTask, m: ModelSection, tt: TTFSSection, t: TrainSection):
+    def __init__(self, base: S4NNClassifierTask, m: ModelSection, tt: TTFSSection, t: TrainSection):
         super().__init__(m, tt, phase="readout")
         self.base = base
         self.model.weights[0].requires_grad_(False)
