@@ -79,6 +79,15 @@ class TTFSSection:
     target: str = "aggressive"  # aggressive (Spiking-GAN) | relative (S4NN: no error for outputs already ≥ margin behind) | symmetric (like relative, but the right neuron and its closest rival meet halfway)
     deadline: float = 0.0  # ttfs_classifier, relative targets: the desired neuron should fire by this step at the latest (0: no deadline)
     grad_norm: str = "l1"  # per-sample normalisation of each layer's error: l1 | l2 | none
+    rule: str = "s4nn"  # ttfs_classifier: what trains both layers, and the phase's name: s4nn (S4NN's temporal backprop) | surrogate (each image at random steps as a binary-step network, exact forward, surrogate gradient; options below)
+    surrogate_steps: list = field(default_factory=lambda: [10, 128])  # … surrogate: the steps [first, last] the random ones are drawn from; the right output should reach θ by the last
+    surrogate_samples: int = 4  # … random steps per training image
+    surrogate_width: float = 50.0  # … fast-sigmoid surrogate width (potential units)
+    surrogate_noise: float = 30.0  # … Gaussian noise (std, potential units) added to the hidden membranes in training
+    surrogate_temperature: float = 10.0  # … the output potentials over this are the logits of the cross-entropy at each random step
+    surrogate_late: float = 1.0  # … weight of (θ − V_right(last step))₊/θ in the loss
+    input_drop: float = 0.2  # … fraction of input spikes left out of each training image
+    hidden_drop: float = 0.2  # … fraction of hidden spikes left out (the rest scaled up to match) in training
     readout_epochs: int = 0  # ttfs_classifier: after the S4NN phase, train the output layer alone (hidden spike times fixed) with the race loss on its potentials for this many epochs, as phase "readout" (0: none)
     readout_lr: float = 0.05  # … Adam learning rate
     readout_batch_size: int = 64  # … images per batch
@@ -268,6 +277,16 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
                             f"0 < ttfs.readout_deadline < ttfs.steps ({tt.steps}), ttfs.readout_margin ≥ 0, "
                             f"ttfs.readout_lr > 0 and ttfs.readout_batch_size ≥ 1; got {tt.readout_deadline}, "
                             f"{tt.readout_margin}, {tt.readout_lr} and {tt.readout_batch_size} for {cfg.model.kind!r}")
+    first, last = (tt.surrogate_steps + [0, 0])[:2] if isinstance(tt.surrogate_steps, list) else (0, 0)
+    if tt.rule not in ("s4nn", "surrogate") or (tt.rule == "surrogate" and (
+            cfg.model.kind != "ttfs_classifier" or len(tt.surrogate_steps) != 2 or not 1 <= first <= last < tt.steps
+            or tt.surrogate_samples < 1 or tt.surrogate_width <= 0 or tt.surrogate_noise < 0
+            or tt.surrogate_temperature <= 0 or tt.surrogate_late < 0
+            or not (0 <= tt.input_drop < 1 and 0 <= tt.hidden_drop < 1))):
+        raise BioawareError(f"{source}: ttfs.rule is 's4nn' or 'surrogate' (ttfs_classifier only, with ttfs.surrogate_steps "
+                            f"[first, last], 1 ≤ first ≤ last < ttfs.steps, surrogate_samples ≥ 1, surrogate_width and "
+                            f"surrogate_temperature > 0, surrogate_noise and surrogate_late ≥ 0, input_drop and "
+                            f"hidden_drop in [0, 1)); got {tt.rule!r} for {cfg.model.kind!r}")
     if tt.readout_epochs < 0:
         raise BioawareError(f"{source}: ttfs.readout_epochs must be ≥ 0, got {tt.readout_epochs}")
     if cfg.ttfs.margin < 0 or cfg.ttfs.generator_lr < 0 or cfg.ttfs.reset_dead_every < 0:

@@ -1,10 +1,11 @@
-"""TTFS code, single-spike IF neurons, S4NN's temporal backprop and the readout phase's race loss."""
+"""TTFS code, single-spike IF neurons, S4NN's temporal backprop, the surrogate rule's received spikes and the
+readout phase's race loss."""
 
 import numpy as np
 import pytest
 import torch
 
-from bioaware.models.functional.ttfs import if_spike_times, membrane_bins, ttfs_decode, ttfs_encode
+from bioaware.models.functional.ttfs import if_spike_times, membrane_bins, received_by, ttfs_decode, ttfs_encode
 from bioaware.train.losses import race_loss, ttfs_targets
 
 
@@ -43,6 +44,23 @@ def test_single_spike_times_equal_a_step_by_step_simulation():
     # the membrane keeps rising after the spike, yet the neuron is not counted twice: one time per neuron
     v = membrane_bins(ttfs_encode(x, 40), weight, 40)
     assert ((v >= 2.0).sum(1) > 1).any()
+
+
+def test_received_spikes_are_exact_and_their_surrogate_reaches_the_weights():
+    """[t_j ≤ s] from `received_by` equals the single-spike times' (mixed-sign weights, so some membranes fall
+    back below θ after crossing); the surrogate gradient of the received count reaches the weights."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(20, 60, generator=g) * (torch.rand(20, 60, generator=g) < 0.6)
+    weight = (torch.rand(15, 60, generator=g) * 0.6 - 0.2).requires_grad_(True)
+    in_times, at = ttfs_encode(x, 40), torch.randint(1, 40, (20, 3), generator=g)
+    received = received_by(in_times, weight, 2.0, at, width=0.5)
+    times = if_spike_times(in_times, weight.detach(), 2.0, 40)
+    assert torch.equal(received, (times[:, None, :] <= at[:, :, None]).float())
+    v = membrane_bins(in_times, weight.detach(), 40)
+    assert ((v >= 2.0).cummax(1).values & (v < 2.0)).any()  # fell back below θ after crossing: still received
+    assert 0 < received.mean() < 1
+    received.sum().backward()
+    assert weight.grad.abs().sum() > 0
 
 
 def test_gradient_signs_on_a_two_input_neuron():

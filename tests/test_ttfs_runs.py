@@ -83,6 +83,25 @@ def test_readout_phase_trains_the_output_layer_alone(classifier_run, tmp_path, m
     assert np.array_equal(graph.nodes["classes.weight"].weight, readout["weights.1"].double().numpy())
 
 
+def test_surrogate_rule_trains_the_classifier_it_exports(tmp_path, mnist_data):
+    """`ttfs.rule = surrogate`: phase "surrogate" trains both layers; the network is the same single-spike IF
+    classifier, exported as trained."""
+    from bioaware.interchange.export import export_nir
+
+    run = _train_small(tmp_path / "surrogate", mnist_data, {"kind": "ttfs_classifier", "hidden": 100}, 1500, 100,
+                       {"ttfs": {"steps": 64, "rule": "surrogate", "surrogate_steps": [5, 32], "init_low": [-17.3, -8.7],
+                                 "init_high": [17.3, 8.7]},
+                        "train": {"batch_size": 50, "optimizer": "adam", "lr": 0.1, "weight_decay": 0.0, "epochs": 2}},
+                       shuffle=True)
+    r = json.loads((run / "results.json").read_text())["results"]["surrogate"]
+    assert r["accuracy"] > 0.6 and 0 < r["decision_time"] < 64  # chance is 0.1; 1,500 images, two epochs
+    assert {"per_digit_surrogate.png", "hidden_filters_surrogate.png"} <= {f.name for f in (run / "figures").iterdir()}
+    trained = torch.load(run / "surrogate.ckpt", weights_only=False)["task"]["model"]
+    assert (trained["weights.0"] < 0).any()  # mixed-sign hidden weights: the exact forward pass matters
+    graph = nir.read(export_nir(run, tmp_path) / "model.nir")
+    assert np.array_equal(graph.nodes["hidden.weight"].weight, trained["weights.0"].double().numpy())
+
+
 def test_classifier_exports_and_agrees_with_brian2(classifier_run, tmp_path):
     from bioaware.compare.ttfs_report import compare_ttfs
     from bioaware.interchange.export import export_nir
@@ -568,6 +587,8 @@ def test_sample_quality_measures(mnist_data):
     ('[model]\nkind = "spiking_gan"\n[ttfs]\nreadout_epochs = 2', "ttfs.readout_epochs trains a ttfs_classifier"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreadout_epochs = 2\nreadout_deadline = 256', "0 < ttfs.readout_deadline < ttfs.steps"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreadout_epochs = -1', "ttfs.readout_epochs must be ≥ 0"),
+    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nrule = "stdp"', "ttfs.rule is 's4nn' or 'surrogate'"),
+    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nrule = "surrogate"\nsurrogate_steps = [10, 300]', "ttfs.rule is 's4nn' or 'surrogate'"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\nmode_seeking = -1.0', "ttfs.mode_seeking weighs"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nmode_seeking = 0.5', "ttfs.mode_seeking weighs"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\nexemplar_init = [0.0, -25.0]', "ttfs.exemplar_init is a spiking_gan's"),

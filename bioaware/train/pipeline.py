@@ -28,15 +28,16 @@ def build_tasks(cfg: Config) -> list[tuple[Task, TrainSection]]:
     """
     m, t, b = cfg.model, cfg.train, cfg.baselines
     if m.kind == "ttfs_classifier":
-        from bioaware.train.ttfs_classifier import S4NNClassifierTask, TTFSReadoutTask
+        from bioaware.train.ttfs_classifier import S4NNClassifierTask, SurrogateClassifierTask, TTFSReadoutTask
 
-        s4nn = S4NNClassifierTask(m, cfg.ttfs, t)
-        classifiers: list[tuple[Task, TrainSection]] = [(s4nn, t)]
+        rule = SurrogateClassifierTask if cfg.ttfs.rule == "surrogate" else S4NNClassifierTask
+        trained = rule(m, cfg.ttfs, t)
+        classifiers: list[tuple[Task, TrainSection]] = [(trained, t)]
         if cfg.ttfs.readout_epochs:
             readout = dataclasses.replace(t, optimizer="adam", lr=cfg.ttfs.readout_lr, lr_schedule="constant",
                                           weight_decay=0.0, epochs=cfg.ttfs.readout_epochs,
                                           batch_size=cfg.ttfs.readout_batch_size)
-            classifiers.append((TTFSReadoutTask(s4nn, m, cfg.ttfs, readout), readout))
+            classifiers.append((TTFSReadoutTask(trained, m, cfg.ttfs, readout), readout))
         return [(task.to(t.device), section) for task, section in classifiers]
     if m.kind == "spiking_gan":
         from bioaware.train.gan import AnnGANTask, SpikingGANTask

@@ -1,6 +1,7 @@
 """S4NN-style time-to-first-spike classifier (784-H-10 single-spike IF), trained with Spiking-GAN's aggressive
-TTFS loss or S4NN's relative targets (`ttfs.target`), optionally followed by a readout phase that trains the output
-layer alone on its membrane potentials; its decision, the time it takes and the spikes it costs."""
+TTFS loss or S4NN's relative targets (`ttfs.target`), or as a binary-step network through a surrogate gradient
+(`ttfs.rule`), optionally followed by a readout phase that trains the output layer alone on its membrane
+potentials; its decision, the time it takes and the spikes it costs."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 import torch
 
 from bioaware.config import ModelSection, TTFSSection, TrainSection
-from bioaware.models.functional.ttfs import if_spike_times, membrane_bins, ttfs_encode
+from bioaware.models.functional.ttfs import if_spike_times, membrane_bins, received_by, ttfs_encode
 from bioaware.models.ttfs_net import TTFSNetwork
 from bioaware.train.dead_neurons import DeadNeuronRedraw
 from bioaware.train.losses import race_loss, ttfs_loss, ttfs_targets
@@ -83,7 +84,7 @@ def summarise(d: Decisions, labels: torch.Tensor, steps: int) -> dict:
 
 class TTFSClassifier(Task):
     """784-H-10 single-spike IF classifier on TTFS-coded images: its network, decisions, metrics and figures;
-    the two training phases below differ only in what they train and how."""
+    the training phases below differ only in what they train and how."""
 
     supervised = True
     trains_hidden = True  # false: the hidden layer is fixed, so its filter figure is the previous phase's
@@ -147,8 +148,43 @@ class S4NNClassifierTask(TTFSClassifier):
         self.redraw.load_state_dict(state)
 
 
+class SurrogateClassifierTask(TTFSClassifier):
+    """Phase "surrogate": both layers trained as a binary-step network seen at random steps.
+
+    At a step s the hidden layer's state is which spikes have arrived, [t_j ≤ s] (exact: `received_by`), and
+    the output potentials are V(s) = W₁·[t ≤ s]. Each training image is seen at `ttfs.surrogate_samples` steps
+    drawn from `ttfs.surrogate_steps`: cross-entropy of V(s)/`surrogate_temperature` at each, plus
+    `surrogate_late`·(θ − V_right(last step))₊/θ so that the right output reaches θ in time. Gradients reach
+    the hidden layer through a fast-sigmoid surrogate. Input spikes are dropped (`ttfs.input_drop`), hidden
+    spikes dropped (`ttfs.hidden_drop`) and the hidden membranes jittered (`ttfs.surrogate_noise`) in training.
+    """
+
+    def __init__(self, m: ModelSection, tt: TTFSSection, t: TrainSection):
+        super().__init__(m, tt, phase="surrogate")
+        self.optimizer = make_optimizer(self.model.parameters(), t.optimizer, t.lr, t.weight_decay)
+
+    def train_batch(self, images, generator, labels):
+        tt, (w_hidden, w_out), (th_hidden, th_out) = self.tt, self.model.weights, self.model.thresholds
+        in_times = self.encode(images)
+        dropped = torch.rand(in_times.shape, generator=generator).to(self.device) < tt.input_drop
+        in_times = in_times.masked_fill(dropped, tt.steps)
+        first, last = tt.surrogate_steps
+        at = torch.randint(first, last + 1, (len(images), tt.surrogate_samples), generator=generator)
+        at = torch.cat([at, torch.full((len(images), 1), last)], 1).to(self.device)
+        noise = tt.surrogate_noise * torch.randn(*at.shape, w_hidden.shape[0], generator=generator).to(self.device)
+        received = received_by(in_times, w_hidden, th_hidden, at, tt.surrogate_width, noise)
+        kept = torch.rand(received.shape, generator=generator).to(self.device) >= tt.hidden_drop
+        potentials = (received * kept / (1.0 - tt.hidden_drop)) @ w_out.t()  # [B, samples + 1, classes]
+        labels = labels.to(self.device)
+        at_random = potentials[:, :-1].reshape(-1, potentials.shape[2])
+        loss = torch.nn.functional.cross_entropy(at_random / tt.surrogate_temperature,
+                                                 labels.repeat_interleave(tt.surrogate_samples))
+        late = torch.relu(th_out - potentials[torch.arange(len(labels)), -1, labels]).mean() / th_out
+        return self._update(loss + tt.surrogate_late * late)
+
+
 class TTFSReadoutTask(TTFSClassifier):
-    """Phase "readout": the trained S4NN classifier's output layer, trained alone with `race_loss`.
+    """Phase "readout": the trained classifier's output layer (S4NN or surrogate phase), trained alone with `race_loss`.
 
     The hidden layer is copied from `base` when training starts and stays fixed; the output potentials are linear
     in the output weights given the hidden spike times, so their gradient is exact (no surrogate, no S4NN
@@ -157,7 +193,7 @@ class TTFSReadoutTask(TTFSClassifier):
 
     trains_hidden = False
 
-    def __init__(self, base: S4NNClassifierTask, m: ModelSection, tt: TTFSSection, t: TrainSection):
+    def __init__(self, base: TTFSClassifier, m: ModelSection, tt: TTFSSection, t: TrainSection):
         super().__init__(m, tt, phase="readout")
         self.base = base
         self.model.weights[0].requires_grad_(False)

@@ -1,4 +1,5 @@
-"""Heaviside spike function with the derivative of a sigmoid as its surrogate gradient."""
+"""Heaviside spike functions with smooth surrogate gradients: a sigmoid's derivative, or the fast sigmoid's
+(SuperSpike, Zenke & Ganguli 2018), whose tails reach neurons far from threshold."""
 
 from __future__ import annotations
 
@@ -27,3 +28,21 @@ class _SigmoidSpike(torch.autograd.Function):
 def sigmoid_spike(x: torch.Tensor, slope: float) -> torch.Tensor:
     """Θ(x) in the forward pass (a spike when x ≥ 0), dσ(slope·x)/dx in the backward pass."""
     return _SigmoidSpike.apply(x, slope)
+
+
+class _FastSigmoidSpike(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, width: float) -> torch.Tensor:
+        ctx.save_for_backward(x)
+        ctx.width = width
+        return (x >= 0).to(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        (x,) = ctx.saved_tensors
+        return grad / (1.0 + x.abs() / ctx.width) ** 2, None
+
+
+def fast_sigmoid_spike(x: torch.Tensor, width: float) -> torch.Tensor:
+    """Θ(x) in the forward pass, 1 / (1 + |x|/width)² in the backward pass (width in x's units)."""
+    return _FastSigmoidSpike.apply(x, width)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import torch
 
+from bioaware.models.functional.surrogate import fast_sigmoid_spike
+
 NORMS = ("l1", "l2", "none")
 
 
@@ -41,6 +43,20 @@ def membrane_bins(in_times: torch.Tensor, weight: torch.Tensor, steps: int) -> t
     v = torch.zeros(batch * steps, weight.shape[0], dtype=weight.dtype, device=weight.device)
     v.index_add_(0, bins, weight.t()[i])
     return v.view(batch, steps, -1).cumsum(1)
+
+
+def received_by(in_times: torch.Tensor, weight: torch.Tensor, threshold: float, at: torch.Tensor,
+                width: float, noise: torch.Tensor | None = None) -> torch.Tensor:
+    """Whether each neuron's spike has arrived by step s, [t_j ≤ s], for the steps `at` [B, K] → [B, K, out].
+
+    Exact in the forward pass: t_j ≤ s exactly when max over s' < s of V_j(s') reaches θ (the membrane
+    need not rise monotonically when weights are negative). The backward pass is a fast-sigmoid surrogate
+    of that maximum's distance to θ (`width` in potential units), reaching the inputs that had fired by
+    the maximum. `noise` [B, K, out] (potential units, optional) is added to the maximum (training only).
+    """
+    peak = membrane_bins(in_times, weight, int(at.max())).cummax(1).values
+    peak = peak.gather(1, (at.long() - 1)[:, :, None].expand(-1, -1, peak.shape[2]))
+    return fast_sigmoid_spike(peak - threshold + (0.0 if noise is None else noise), width)
 
 
 def first_crossing(v: torch.Tensor, threshold: float) -> torch.Tensor:
