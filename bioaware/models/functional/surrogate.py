@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 
 
@@ -12,37 +14,26 @@ def sigmoid_grad(x: torch.Tensor, slope: float) -> torch.Tensor:
     return slope * s * (1.0 - s)
 
 
-class _SigmoidSpike(torch.autograd.Function):
+class _Spike(torch.autograd.Function):
+    """Θ(x) forward; the given surrogate derivative of x backward."""
+
     @staticmethod
-    def forward(ctx, x: torch.Tensor, slope: float) -> torch.Tensor:
+    def forward(ctx, x: torch.Tensor, derivative: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
         ctx.save_for_backward(x)
-        ctx.slope = slope
+        ctx.derivative = derivative
         return (x >= 0).to(x.dtype)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
         (x,) = ctx.saved_tensors
-        return grad * sigmoid_grad(x, ctx.slope), None
+        return grad * ctx.derivative(x), None
 
 
 def sigmoid_spike(x: torch.Tensor, slope: float) -> torch.Tensor:
     """Θ(x) in the forward pass (a spike when x ≥ 0), dσ(slope·x)/dx in the backward pass."""
-    return _SigmoidSpike.apply(x, slope)
-
-
-class _FastSigmoidSpike(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x: torch.Tensor, width: float) -> torch.Tensor:
-        ctx.save_for_backward(x)
-        ctx.width = width
-        return (x >= 0).to(x.dtype)
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor):
-        (x,) = ctx.saved_tensors
-        return grad / (1.0 + x.abs() / ctx.width) ** 2, None
+    return _Spike.apply(x, lambda u: sigmoid_grad(u, slope))
 
 
 def fast_sigmoid_spike(x: torch.Tensor, width: float) -> torch.Tensor:
     """Θ(x) in the forward pass, 1 / (1 + |x|/width)² in the backward pass (width in x's units)."""
-    return _FastSigmoidSpike.apply(x, width)
+    return _Spike.apply(x, lambda u: 1.0 / (1.0 + u.abs() / width) ** 2)
