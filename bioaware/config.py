@@ -88,7 +88,7 @@ class TTFSSection:
     surrogate_late: float = 1.0  # … weight of (θ − V_right(last step))₊/θ in the loss
     input_drop: float = 0.2  # … fraction of input spikes left out of each training image
     hidden_drop: float = 0.2  # … fraction of hidden spikes left out (the rest scaled up to match) in training
-    readout_epochs: int = 0  # ttfs_classifier: after the S4NN phase, train the output layer alone (hidden spike times fixed) with the race loss on its potentials for this many epochs, as phase "readout" (0: none)
+    readout_epochs: int = 0  # ttfs_classifier: after the trained phase (ttfs.rule), train the output layer alone (hidden spike times fixed) with the race loss on its potentials for this many epochs, as phase "readout" (0: none)
     readout_lr: float = 0.05  # … Adam learning rate
     readout_batch_size: int = 64  # … images per batch
     readout_deadline: int = 128  # … step by which the right output should reach θ
@@ -277,16 +277,16 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
                             f"0 < ttfs.readout_deadline < ttfs.steps ({tt.steps}), ttfs.readout_margin ≥ 0, "
                             f"ttfs.readout_lr > 0 and ttfs.readout_batch_size ≥ 1; got {tt.readout_deadline}, "
                             f"{tt.readout_margin}, {tt.readout_lr} and {tt.readout_batch_size} for {cfg.model.kind!r}")
-    first, last = (tt.surrogate_steps + [0, 0])[:2] if isinstance(tt.surrogate_steps, list) else (0, 0)
+    span = tt.surrogate_steps
+    span_ok = isinstance(span, list) and len(span) == 2 and all(isinstance(v, int) for v in span) and 1 <= span[0] <= span[1] < tt.steps
     if tt.rule not in ("s4nn", "surrogate") or (tt.rule == "surrogate" and (
-            cfg.model.kind != "ttfs_classifier" or len(tt.surrogate_steps) != 2 or not 1 <= first <= last < tt.steps
-            or tt.surrogate_samples < 1 or tt.surrogate_width <= 0 or tt.surrogate_noise < 0
-            or tt.surrogate_temperature <= 0 or tt.surrogate_late < 0
+            cfg.model.kind != "ttfs_classifier" or not span_ok or tt.surrogate_samples < 1 or tt.surrogate_width <= 0
+            or tt.surrogate_noise < 0 or tt.surrogate_temperature <= 0 or tt.surrogate_late < 0
             or not (0 <= tt.input_drop < 1 and 0 <= tt.hidden_drop < 1))):
         raise BioawareError(f"{source}: ttfs.rule is 's4nn' or 'surrogate' (ttfs_classifier only, with ttfs.surrogate_steps "
-                            f"[first, last], 1 ≤ first ≤ last < ttfs.steps, surrogate_samples ≥ 1, surrogate_width and "
-                            f"surrogate_temperature > 0, surrogate_noise and surrogate_late ≥ 0, input_drop and "
-                            f"hidden_drop in [0, 1)); got {tt.rule!r} for {cfg.model.kind!r}")
+                            f"[first, last], integers 1 ≤ first ≤ last < ttfs.steps, surrogate_samples ≥ 1, surrogate_width "
+                            f"and surrogate_temperature > 0, surrogate_noise and surrogate_late ≥ 0, input_drop and "
+                            f"hidden_drop in [0, 1)); got {tt.rule!r} for {cfg.model.kind!r}, surrogate_steps {span!r}")
     if tt.readout_epochs < 0:
         raise BioawareError(f"{source}: ttfs.readout_epochs must be ≥ 0, got {tt.readout_epochs}")
     if cfg.ttfs.margin < 0 or cfg.ttfs.generator_lr < 0 or cfg.ttfs.reset_dead_every < 0:
