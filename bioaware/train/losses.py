@@ -78,6 +78,11 @@ def ttfs_loss(times: torch.Tensor, targets: torch.Tensor, steps: int) -> torch.T
     return 0.5 * ((times - targets) / steps).pow(2).sum(1).mean()
 
 
+def shortfall(potential: torch.Tensor, threshold: float) -> torch.Tensor:
+    """Mean of (θ − V)₊/θ over the given potentials: how far they fall short of θ, in units of θ."""
+    return torch.relu(threshold - potential).mean() / threshold
+
+
 def race_loss(potentials: torch.Tensor, desired: torch.Tensor, threshold: float, deadline: int, margin: float,
               temperature: float | None = None, late_weight: float = 1.0, early_weight: float = 0.1) -> torch.Tensor:
     """Loss of single-spike outputs that race to their threshold, on their membrane potentials [B, T, n].
@@ -96,7 +101,7 @@ def race_loss(potentials: torch.Tensor, desired: torch.Tensor, threshold: float,
         upto = torch.arange(steps, device=potentials.device)[None, :] <= tau[:, None]
         others = torch.ones_like(potentials[:, 0]).scatter(1, desired[:, None], 0.0)
     lead = torch.nn.functional.cross_entropy(potentials[rows, tau] / (temperature or threshold / 20), desired)
-    late = torch.relu(threshold - potentials[rows, deadline, desired]).mean() / threshold
+    late = shortfall(potentials[rows, deadline, desired], threshold)
     before = potentials.masked_fill(~upto[:, :, None], -torch.inf).amax(1)
     early = (torch.relu(before - (threshold - margin)) * others).sum(1).mean() / threshold
     return lead + late_weight * late + early_weight * early

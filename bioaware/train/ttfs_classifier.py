@@ -13,7 +13,7 @@ from bioaware.config import ModelSection, TTFSSection, TrainSection
 from bioaware.models.functional.ttfs import if_spike_times, membrane_bins, received_by, ttfs_encode
 from bioaware.models.ttfs_net import TTFSNetwork
 from bioaware.train.dead_neurons import DeadNeuronRedraw
-from bioaware.train.losses import race_loss, ttfs_loss, ttfs_targets
+from bioaware.train.losses import race_loss, shortfall, ttfs_loss, ttfs_targets
 from bioaware.train.tasks import Task, make_optimizer
 
 
@@ -179,7 +179,7 @@ class SurrogateClassifierTask(TTFSClassifier):
         at_random = potentials[:, :-1].reshape(-1, potentials.shape[2])
         loss = torch.nn.functional.cross_entropy(at_random / tt.surrogate_temperature,
                                                  labels.repeat_interleave(tt.surrogate_samples))
-        late = torch.relu(th_out - potentials[torch.arange(len(labels)), -1, labels]).mean() / th_out
+        late = shortfall(potentials[torch.arange(len(labels)), -1, labels], th_out)
         return self._update(loss + tt.surrogate_late * late)
 
 
