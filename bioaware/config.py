@@ -88,6 +88,8 @@ class TTFSSection:
     surrogate_late: float = 1.0  # … weight of (θ − V_right(last step))₊/θ in the loss
     input_drop: float = 0.2  # … fraction of input spikes left out of each training image
     hidden_drop: float = 0.2  # … fraction of hidden spikes left out (the rest scaled up to match) in training
+    held_out: int = 0  # ttfs_classifier: the last this-many training images are not trained on; with train.select_every they choose the kept model and its output threshold (0: train on all)
+    select_deadline: float = 60.0  # … the chosen output threshold is the most accurate one on the held-out images whose mean decision comes by this step
     readout_epochs: int = 0  # ttfs_classifier: after the trained phase (ttfs.rule), train the output layer alone (hidden spike times fixed) with the race loss on its potentials for this many epochs, as phase "readout" (0: none)
     readout_lr: float = 0.05  # … Adam learning rate
     readout_batch_size: int = 64  # … images per batch
@@ -125,7 +127,7 @@ class TrainSection:
     mask: bool = True  # XOR error mask of the membrane loss
     noise: float = 0.0  # η: inputs are x + η·N(0, 1) clipped to [0, 1], targets stay clean (train and test)
     checkpoint_every: int = 100  # batches between checkpoints
-    select_every: int = 0  # spiking_gan (both GANs): batches between checks of 1,000 samples against the digit's training images; the run keeps the best model seen (recognised ≥ 0.9 first, then the lowest Fréchet distance); 0: keep the last
+    select_every: int = 0  # spiking_gan (both GANs): batches between checks of 1,000 samples against the digit's training images; the run keeps the best model seen (recognised ≥ 0.9 first, then the lowest Fréchet distance); ttfs_classifier: checks on the ttfs.held_out images, keeping the most accurate model at its chosen output threshold; 0: keep the last
     device: str = "cpu"  # cpu | cuda (comsa_ae and ANN models; checkpoints are portable between the two)
 
 
@@ -304,9 +306,14 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
     if cfg.ttfs.block_candidates < 1 or (cfg.ttfs.block_candidates > 1 and not (cfg.ttfs.label_partition and cfg.train.select_every)):
         raise BioawareError(f"{source}: ttfs.block_candidates must be ≥ 1, and > 1 only with ttfs.label_partition and "
                             f"train.select_every > 0 (got {cfg.ttfs.block_candidates})")
-    if cfg.train.select_every < 0 or (cfg.train.select_every and cfg.model.kind != "spiking_gan"):
-        raise BioawareError(f"{source}: train.select_every keeps the best GAN checkpoint; it must be ≥ 0, "
-                            f"and 0 for model.kind = {cfg.model.kind!r}")
+    if cfg.train.select_every < 0 or (cfg.train.select_every and cfg.model.kind not in ("spiking_gan", "ttfs_classifier")):
+        raise BioawareError(f"{source}: train.select_every keeps the best GAN or TTFS classifier checkpoint; it must "
+                            f"be ≥ 0, and 0 for model.kind = {cfg.model.kind!r}")
+    if cfg.model.kind == "ttfs_classifier" and (tt.held_out < 0 or bool(tt.held_out) != bool(cfg.train.select_every)
+                                                or not 0 < tt.select_deadline <= tt.steps):
+        raise BioawareError(f"{source}: a ttfs_classifier's ttfs.held_out (images, ≥ 0) and train.select_every go "
+                            f"together (both 0, or both > 0), with 0 < ttfs.select_deadline ≤ ttfs.steps; got "
+                            f"{tt.held_out}, {cfg.train.select_every} and {tt.select_deadline}")
     if cfg.baselines.ann_gan_epochs < 0:
         raise BioawareError(f"{source}: baselines.ann_gan_epochs must be ≥ 0 (0: train.epochs), got {cfg.baselines.ann_gan_epochs}")
     if cfg.baselines.ann_gan and cfg.model.kind != "spiking_gan":

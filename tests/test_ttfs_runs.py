@@ -102,6 +102,34 @@ def test_surrogate_rule_trains_the_classifier_it_exports(tmp_path, mnist_data):
     assert np.array_equal(graph.nodes["hidden.weight"].weight, trained["weights.0"].double().numpy())
 
 
+def test_held_out_images_choose_the_kept_model_and_its_output_threshold(tmp_path, mnist_data):
+    """`ttfs.held_out` + `train.select_every`: the last training images are not trained on; each check picks the
+    output scale whose held-out decisions come by `ttfs.select_deadline`, and the saved network is the kept one,
+    scaled: its decisions on those images are the logged ones."""
+    from bioaware.interchange.export import load_trained
+    from bioaware.train.ttfs_classifier import SCALES, summarise
+
+    run = _train_small(tmp_path / "held", mnist_data, {"kind": "ttfs_classifier", "hidden": 100}, 1500, 100,
+                       {"ttfs": {"steps": 64, "rule": "surrogate", "surrogate_steps": [5, 32], "init_low": [-17.3, -8.7],
+                                 "init_high": [17.3, 8.7], "held_out": 300, "select_deadline": 12.0},
+                        "train": {"batch_size": 50, "optimizer": "adam", "lr": 0.1, "weight_decay": 0.0, "epochs": 2,
+                                  "select_every": 10}}, shuffle=True)
+    rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
+    checks = [r for r in rows if r["kind"] == "select"]
+    kept = next(r for r in rows if r["kind"] == "kept")
+    assert [r["step"] for r in checks] == [10, 20, 30, 40, 48]  # 1,200 images trained on, 24 batches an epoch
+    assert max(len([r for r in rows if r["kind"] == "train" and r["epoch"] == e]) for e in (0, 1)) == 24
+    chosen = next(r for r in checks if r["step"] == kept["step"])
+    assert chosen["accuracy_held"] == max(r["accuracy_held"] for r in checks) > 0.6
+    assert chosen["output_scale"] in SCALES.tolist() and chosen["decision_time_held"] <= 12.0
+    picked = torch.randperm(len(mnist_data.train_x), generator=torch.Generator().manual_seed(0))[:1500][-300:]
+    task, _ = load_trained(run)
+    again = summarise(task.decisions(mnist_data.train_x[picked]), mnist_data.train_y[picked], 64)
+    assert again["accuracy"] == pytest.approx(chosen["accuracy_held"])
+    assert again["decision_time"] == pytest.approx(chosen["decision_time_held"])
+    assert (run / "figures" / "selection.png").is_file()
+
+
 def test_classifier_exports_and_agrees_with_brian2(classifier_run, tmp_path):
     from bioaware.compare.ttfs_report import compare_ttfs
     from bioaware.interchange.export import export_nir
@@ -587,6 +615,10 @@ def test_sample_quality_measures(mnist_data):
     ('[model]\nkind = "spiking_gan"\n[ttfs]\nreadout_epochs = 2', "ttfs.readout_epochs trains a ttfs_classifier"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreadout_epochs = 2\nreadout_deadline = 256', "0 < ttfs.readout_deadline < ttfs.steps"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreadout_epochs = -1', "ttfs.readout_epochs must be ≥ 0"),
+    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nheld_out = 5000', "classifier.s ttfs.held_out .images, ≥ 0. and train.select_every go"),
+    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nheld_out = 5000\nselect_deadline = 300\n[train]\nselect_every = 100',
+     "0 < ttfs.select_deadline ≤ ttfs.steps"),
+    ('[model]\nkind = "roy_ae"\n[train]\nselect_every = 100', "train.select_every keeps the best GAN or TTFS"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nrule = "stdp"', "ttfs.rule is 's4nn' or 'surrogate'"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nrule = "surrogate"\nsurrogate_steps = [10, 300]', "ttfs.rule is 's4nn' or 'surrogate'"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\nmode_seeking = -1.0', "ttfs.mode_seeking weighs"),
@@ -598,7 +630,7 @@ def test_sample_quality_measures(mnist_data):
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreset_dead_below = 2.0', "ttfs.reset_dead_below must be a fraction"),
     ('[model]\nkind = "roy_ae"\n[baselines]\nann_gan = true', "baselines.ann_gan"),
     ('[model]\nkind = "spiking_gan"\n[baselines]\nann_gan = true\nann_gan_epochs = -1', "baselines.ann_gan_epochs must be"),
-    ('[model]\nkind = "ttfs_classifier"\n[train]\nselect_every = 100', "train.select_every keeps the best GAN"),
+    ('[model]\nkind = "ttfs_classifier"\n[train]\nselect_every = 100', "classifier.s ttfs.held_out .images, ≥ 0. and train.select_every go"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\nblock_candidates = 3', "ttfs.block_candidates must be"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\nblock_candidates = 0', "ttfs.block_candidates must be"),
 ])

@@ -60,21 +60,30 @@ def loss_curves(metrics: list[dict], path: Path) -> None:
     _panel_per_phase(metrics, "train", 4.0, path, draw)
 
 
+# What a phase's model-selection checks plot: the left axis's field and label, the right axis's fields (solid,
+# dashed) and label. GANs check sample quality; TTFS classifiers check decisions on held-out images.
+SELECTION_PLOTS = (("frechet_train", "Fréchet distance (training images)", ("recognised", "variety"),
+                    "recognised (p ≥ 0.9), variety (dashed)"),
+                   ("decision_time_held", "mean decision (steps, held-out)", ("accuracy_held",),
+                    "accuracy (held-out images)"))
+
+
 def selection_curves(metrics: list[dict], path: Path) -> None:
-    """Model-selection checks per phase: recognised fraction, variety (dashed) and Fréchet distance (training
-    images) per batch, the kept model circled."""
+    """Model-selection checks per phase (`SELECTION_PLOTS`) per batch, the kept model circled."""
     def draw(ax, phase: str, rows: list[dict]) -> None:
+        left, left_label, right, right_label = next(p for p in SELECTION_PLOTS if p[0] in rows[0])
         steps = np.array([r["step"] for r in rows])
-        ax.plot(steps, [r["frechet_train"] for r in rows], color="tab:blue")
+        ax.plot(steps, [r[left] for r in rows], color="tab:blue")
         ax.set(title=phase, xlabel="batch")
-        ax.set_ylabel("Fréchet distance (training images)", color="tab:blue")
+        ax.set_ylabel(left_label, color="tab:blue")
         other = ax.twinx()
-        other.plot(steps, [r["recognised"] for r in rows], color="tab:orange")
-        other.plot(steps, [r["variety"] for r in rows], color="tab:orange", ls="--")
-        other.set_ylabel("recognised (p ≥ 0.9), variety (dashed)", color="tab:orange")
-        other.set_ylim(-0.02, 1.02)
+        for field, style in zip(right, ("-", "--")):
+            other.plot(steps, [r[field] for r in rows], color="tab:orange", ls=style)
+        other.set_ylabel(right_label, color="tab:orange")
+        if left == "frechet_train":
+            other.set_ylim(-0.02, 1.02)
         for kept in (r for r in metrics if r.get("phase") == phase and r.get("kind") == "kept"):
-            ax.plot([kept["step"]], [next(r["frechet_train"] for r in rows if r["step"] == kept["step"])],
+            ax.plot([kept["step"]], [next(r[left] for r in rows if r["step"] == kept["step"])],
                     "o", mfc="none", mec="black", ms=10)
 
     _panel_per_phase(metrics, "select", 4.5, path, draw)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import torch
 
 from bioaware.config import ModelSection, TTFSSection, TrainSection
-from bioaware.models.functional.ttfs import if_spike_times, membrane_bins, received_by, ttfs_encode
+from bioaware.models.functional.ttfs import first_crossing, if_spike_times, membrane_bins, received_by, ttfs_encode
 from bioaware.models.ttfs_net import TTFSNetwork
 from bioaware.train.dead_neurons import DeadNeuronRedraw
 from bioaware.train.losses import race_loss, shortfall, ttfs_loss, ttfs_targets
@@ -31,6 +31,8 @@ class PaperPoint:
 PAPERS = (PaperPoint("Spiking-GAN paper, 784-400-10 (tie rule not published)", 0.967, 59.7, 194, False),
           PaperPoint("S4NN paper, 784-400-10 (its code counts ties as right)", 0.974, 89.7, 218, True))
 TARGET = (60.0, 0.970)  # the issue's target: at most 60 steps to the decision, at least 97.0 % test accuracy
+SCALES = 2.0 ** (torch.arange(-24, 25) / 8)  # output-weight factors the held-out check tries (threshold θ/f): 1/8 … 8
+MOST_SILENT = 0.005  # … the largest fraction of held-out images allowed to end without an output spike
 
 
 @dataclass
@@ -82,9 +84,26 @@ def summarise(d: Decisions, labels: torch.Tensor, steps: int) -> dict:
             "per_digit": {str(k): stats(labels == k) for k in range(10) if (labels == k).any()}}
 
 
+def output_scale(in_times: torch.Tensor, hidden: torch.Tensor, w_out: torch.Tensor, threshold: float,
+                 labels: torch.Tensor, steps: int, deadline: float) -> tuple[float, dict]:
+    """The factor f for the output weights (the same decisions as threshold θ/f) with the most accurate decisions
+    on these images (input and hidden spike times), among the `SCALES` whose mean decision comes by `deadline`
+    (steps) with at most `MOST_SILENT` of the images silent; 1 when none does. Returns f and its `summarise`."""
+    checked = {}
+    for f in SCALES.tolist():
+        output = first_crossing(membrane_bins(hidden, f * w_out, steps), threshold)
+        checked[f] = summarise(decide(in_times, hidden, output, f * w_out, steps), labels, steps)
+    fits = [f for f, r in checked.items() if r["decision_time"] <= deadline and r["no_output_spike"] <= MOST_SILENT]
+    f = max(fits, key=lambda f: (checked[f]["accuracy"], f)) if fits else 1.0  # equal accuracy: the earlier
+    return f, checked[f]
+
+
 class TTFSClassifier(Task):
     """784-H-10 single-spike IF classifier on TTFS-coded images: its network, decisions, metrics and figures;
-    the training phases below differ only in what they train and how."""
+    the training phases below differ only in what they train and how.
+
+    With `ttfs.held_out` images (the last of the training set, never trained on) and `train.select_every`, each
+    check scales the output weights as `output_scale` picks on them; the run keeps the most accurate model."""
 
     supervised = True
     trains_hidden = True  # false: the hidden layer is fixed, so its filter figure is the previous phase's
@@ -93,6 +112,38 @@ class TTFSClassifier(Task):
         self.phase, self.tt = phase, tt
         self.model = TTFSNetwork([784, m.hidden, 10], tt.thresholds, tt.init_high, tt.steps, tt.grad_norm,
                                  names=["hidden", "classes"], init_low=tt.init_low)
+        self.scale = 1.0  # the last check's output-weight factor, applied by keep_selected
+
+    def training_set(self, data) -> tuple[torch.Tensor, torch.Tensor]:
+        cut = len(data.train_x) - self.tt.held_out
+        return data.train_x[:cut], data.train_y[:cut]
+
+    def validator(self, data, run, seed: int):
+        """A function task → {accuracy_held, decision_time_held, no_output_spike_held, output_scale, score} on the
+        held-out images, at the output scale that `output_scale` picks for them (score: −accuracy)."""
+        in_times, labels = self.encode(data.train_x[-self.tt.held_out:]), data.train_y[-self.tt.held_out:].to(self.device)
+
+        @torch.no_grad()
+        def validate(task: "TTFSClassifier", step: int) -> dict:
+            (w_hidden, w_out), (th_hidden, th_out) = task.model.weights, task.model.thresholds
+            hidden = if_spike_times(in_times, w_hidden, th_hidden, self.tt.steps)
+            task.scale, r = output_scale(in_times, hidden, w_out, th_out, labels, self.tt.steps, self.tt.select_deadline)
+            return {"accuracy_held": r["accuracy"], "decision_time_held": r["decision_time"],
+                    "no_output_spike_held": r["no_output_spike"], "output_scale": task.scale, "score": -r["accuracy"]}
+
+        return validate
+
+    def keep_selected(self) -> None:
+        with torch.no_grad():
+            self.model.weights[1].mul_(self.scale)
+        self.scale = 1.0
+
+    def state_dict(self) -> dict:
+        return {**super().state_dict(), "scale": self.scale}
+
+    def load_state_dict(self, state: dict) -> None:
+        super().load_state_dict(state)
+        self.scale = state.get("scale", 1.0)
 
     def encode(self, images: torch.Tensor) -> torch.Tensor:
         return ttfs_encode(images, self.tt.steps).to(self.device)
