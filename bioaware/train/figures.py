@@ -61,17 +61,17 @@ def loss_curves(metrics: list[dict], path: Path) -> None:
 
 
 # What a phase's model-selection checks plot: the left axis's field and label, the right axis's fields (solid,
-# dashed) and label. GANs check sample quality; TTFS classifiers check decisions on held-out images.
+# dashed), label and limits (None: fitted). GANs check sample quality; TTFS classifiers, decisions on held-out images.
 SELECTION_PLOTS = (("frechet_train", "Fréchet distance (training images)", ("recognised", "variety"),
-                    "recognised (p ≥ 0.9), variety (dashed)"),
+                    "recognised (p ≥ 0.9), variety (dashed)", (-0.02, 1.02)),
                    ("decision_time_held", "mean decision (steps, held-out)", ("accuracy_held",),
-                    "accuracy (held-out images)"))
+                    "accuracy (held-out images)", None))
 
 
 def selection_curves(metrics: list[dict], path: Path) -> None:
     """Model-selection checks per phase (`SELECTION_PLOTS`) per batch, the kept model circled."""
     def draw(ax, phase: str, rows: list[dict]) -> None:
-        left, left_label, right, right_label = next(p for p in SELECTION_PLOTS if p[0] in rows[0])
+        left, left_label, right, right_label, right_limits = next(p for p in SELECTION_PLOTS if p[0] in rows[0])
         steps = np.array([r["step"] for r in rows])
         ax.plot(steps, [r[left] for r in rows], color="tab:blue")
         ax.set(title=phase, xlabel="batch")
@@ -80,8 +80,7 @@ def selection_curves(metrics: list[dict], path: Path) -> None:
         for field, style in zip(right, ("-", "--")):
             other.plot(steps, [r[field] for r in rows], color="tab:orange", ls=style)
         other.set_ylabel(right_label, color="tab:orange")
-        if left == "frechet_train":
-            other.set_ylim(-0.02, 1.02)
+        other.set_ylim(right_limits)
         for kept in (r for r in metrics if r.get("phase") == phase and r.get("kind") == "kept"):
             ax.plot([kept["step"]], [next(r[left] for r in rows if r["step"] == kept["step"])],
                     "o", mfc="none", mec="black", ms=10)
