@@ -1,5 +1,5 @@
 """TTFS code, single-spike IF neurons, S4NN's temporal backprop, the surrogate rule's received spikes and the
-readout phase's race loss."""
+readout phase's race loss, and the held-out choice of the output scale."""
 
 import numpy as np
 import pytest
@@ -126,6 +126,22 @@ def test_ties_break_by_potential_and_s4nn_counts_them_right():
     assert d.predicted.tolist() == [1, 0, 1]
     r = summarise(d, torch.tensor([0, 1, 1]), steps)
     assert r["accuracy"] == pytest.approx(1 / 3) and r["accuracy_ties_count"] == pytest.approx(2 / 3)
+
+
+def test_output_scale_takes_the_most_accurate_in_time_and_else_leaves_the_weights():
+    """Hidden neuron 0 fires at step 2 into the wrong output (weight 3), neurons 1–4 at steps 10, 20, 30, 40 into
+    the right one (3 each); θ = 10. Scaled by f the wrong output fires at step 3 once 3f ≥ 10 (f ≥ 3.33), the
+    right one after 2 of its inputs when 6f ≥ 10, after 3 when 9f ≥ 10, after 4 when 12f ≥ 10, silent below."""
+    from bioaware.train.ttfs_classifier import SCALES, output_scale
+
+    hidden = torch.tensor([[2.0, 10.0, 20.0, 30.0, 40.0]] * 2)
+    w_out = torch.tensor([[0.0, 3.0, 3.0, 3.0, 3.0], [3.0, 0.0, 0.0, 0.0, 0.0]])
+    labels = torch.tensor([0, 0])
+    f, r = output_scale(hidden, hidden, w_out, 10.0, labels, 64, deadline=60.0)
+    assert f == max(x for x in SCALES.tolist() if 3 * x < 10)  # every f in [0.84, 3.33) is right: the earliest
+    assert (r["accuracy"], r["decision_time"], r["no_output_spike"]) == (1.0, 21.0, 0.0)
+    f, r = output_scale(hidden, hidden, w_out, 10.0, labels, 64, deadline=2.0)  # no f decides by step 2
+    assert f == 1.0 and (r["accuracy"], r["decision_time"]) == (1.0, 41.0)
 
 
 def test_dead_hidden_neurons_are_redrawn(mnist_data):
