@@ -11,6 +11,9 @@ import torch
 from conftest import _train_small
 
 TTFS = {"ttfs": {"steps": 64, "target": "relative", "grad_norm": "l2"}}
+SURROGATE = {"ttfs": {"steps": 64, "rule": "surrogate", "surrogate_steps": [5, 32], "init_low": [-17.3, -8.7],
+                      "init_high": [17.3, 8.7]},
+             "train": {"batch_size": 50, "optimizer": "adam", "lr": 0.1, "weight_decay": 0.0, "epochs": 2}}
 
 
 @pytest.fixture(scope="module")
@@ -89,10 +92,7 @@ def test_surrogate_rule_trains_the_classifier_it_exports(tmp_path, mnist_data):
     from bioaware.interchange.export import export_nir
 
     run = _train_small(tmp_path / "surrogate", mnist_data, {"kind": "ttfs_classifier", "hidden": 100}, 1500, 100,
-                       {"ttfs": {"steps": 64, "rule": "surrogate", "surrogate_steps": [5, 32], "init_low": [-17.3, -8.7],
-                                 "init_high": [17.3, 8.7]},
-                        "train": {"batch_size": 50, "optimizer": "adam", "lr": 0.1, "weight_decay": 0.0, "epochs": 2}},
-                       shuffle=True)
+                       SURROGATE, shuffle=True)
     r = json.loads((run / "results.json").read_text())["results"]["surrogate"]
     assert r["accuracy"] > 0.6 and 0 < r["decision_time"] < 64  # chance is 0.1; 1,500 images, two epochs
     assert {"per_digit_surrogate.png", "hidden_filters_surrogate.png"} <= {f.name for f in (run / "figures").iterdir()}
@@ -110,10 +110,8 @@ def test_held_out_images_choose_the_kept_model_and_its_output_threshold(tmp_path
     from bioaware.train.ttfs_classifier import SCALES, summarise
 
     run = _train_small(tmp_path / "held", mnist_data, {"kind": "ttfs_classifier", "hidden": 100}, 1500, 100,
-                       {"ttfs": {"steps": 64, "rule": "surrogate", "surrogate_steps": [5, 32], "init_low": [-17.3, -8.7],
-                                 "init_high": [17.3, 8.7], "held_out": 300, "select_deadline": 12.0},
-                        "train": {"batch_size": 50, "optimizer": "adam", "lr": 0.1, "weight_decay": 0.0, "epochs": 2,
-                                  "select_every": 10}}, shuffle=True)
+                       {"ttfs": {**SURROGATE["ttfs"], "held_out": 300, "select_deadline": 12.0},
+                        "train": {**SURROGATE["train"], "select_every": 10}}, shuffle=True)
     rows = [json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines()]
     checks = [r for r in rows if r["kind"] == "select"]
     kept = next(r for r in rows if r["kind"] == "kept")
