@@ -1,0 +1,65 @@
+"""What one spike means as an input current: NIR's Dirac, or the one-step pulse of discrete-time exporters.
+
+- `dirac`: a spike of weight w is the current w·δ(t) (charge w): NIR's continuous-time reading, and
+  how bioaware writes its own graphs (R = τ, so that it moves v by exactly w).
+- `step:<dt>`: a spike is a pulse of height 1 lasting one step of `dt` s, as snnTorch, Norse and sinabs
+  mean the graphs they export (their neurons add w per step): charge w·dt. Read as a Dirac, the same
+  file carries 1/dt too much charge.
+
+A graph may say which it means in its metadata (`spike_convention`); otherwise the user chooses.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from bioaware.errors import BioawareError
+
+UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6}
+
+
+@dataclass(frozen=True)
+class SpikeConvention:
+    """`step` = 0 for Dirac spikes, else the pulse length in s."""
+
+    step: float = 0.0
+
+    @property
+    def charge(self) -> float:
+        """Charge of a spike of weight 1 (current·s)."""
+        return self.step if self.step else 1.0
+
+    def __str__(self) -> str:
+        return f"step:{self.step * 1e3:g}ms" if self.step else "dirac"
+
+
+def parse_convention(text: str, where: str = "--spikes") -> SpikeConvention:
+    """'dirac' or 'step:<dt>' with dt in s or with a unit ('step:1ms', 'step:0.0001')."""
+    text = str(text).strip()
+    if text == "dirac":
+        return SpikeConvention()
+    match = re.fullmatch(r"step:\s*([0-9.eE+-]+)\s*(s|ms|us|µs)?", text)
+    if match:
+        try:
+            step = float(match.group(1)) * UNITS[match.group(2) or "s"]
+        except ValueError:
+            step = math.nan
+        if math.isfinite(step) and step > 0:
+            return SpikeConvention(step)
+    raise BioawareError(f"{where}: {text!r} is not a spike convention; use 'dirac' or 'step:<dt>' (e.g. step:1ms)")
+
+
+def convention_of(metadata: dict, chosen: str | None, path: str) -> SpikeConvention:
+    """The user's choice, else the graph's own word, else a one-line request to choose."""
+    if chosen:
+        return parse_convention(chosen)
+    hint = (metadata or {}).get("spike_convention")
+    if hint:
+        return parse_convention(hint, f"{path}: metadata spike_convention")
+    if "dt" in (metadata or {}) and "encoder" in (metadata or {}):  # bioaware's exports before the hint existed
+        return SpikeConvention()
+    raise BioawareError(f"{path}: the graph does not say what a spike means; pass --spikes dirac (NIR's "
+                        "continuous-time reading) or --spikes step:<dt> (a height-1 pulse of one step, as "
+                        "snnTorch, Norse and sinabs export, e.g. step:1ms)")
