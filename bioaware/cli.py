@@ -91,14 +91,63 @@ def cmd_export(args) -> int:
 
 
 def cmd_simulate(args) -> int:
+    if _is_nir_file(args.run):
+        return _simulate_nir_file(args)
     from bioaware.brian.evaluate import simulate_test_set
 
-    r = simulate_test_set(Path(args.run), images=args.images, device=args.device, dt_factor=args.dt_factor,
+    r = simulate_test_set(Path(args.run), images=args.images, device=args.device or "cpp_standalone", dt_factor=args.dt_factor,
                           order=args.order, copies=args.copies)
     print(f"{r['run']}: {r['images']} test images in Brian2 ({r['device']}, dt {r['dt_ms']:g} ms, {r['order']} order, "
           f"{r['copies']} copies × {r['windows']} windows): MSE {r['mse']:.4f}, Spike-MSE {r['spike_mse']:.3f}, "
           f"{r['images_per_second']:.0f} images/s including build ({r['images_per_simulation_second']:.0f} without)")
     return 0
+
+
+def _is_nir_file(path: str) -> bool:
+    return Path(path).suffix.lower() in (".nir", ".h5", ".hdf5") or Path(path).is_file()
+
+
+def _simulate_nir_file(args) -> int:
+    from bioaware.compare.nir_simulate import parsed_file, simulate_file
+    from bioaware.interchange.spike_input import example_input
+
+    path = Path(args.run)
+    if args.example_input:
+        parsed = parsed_file(path)
+        target = Path(args.example_input).with_suffix(".npz")
+        example_input({n: parsed.populations[n].size for n in parsed.inputs}, target)
+        print(f"wrote {target}: a random raster (dt 1 ms, 100 steps) for {', '.join(parsed.inputs)}; run\n"
+              f"  bioaware simulate {path} --input {target}")
+        return 0
+    if not args.input:
+        raise BioawareError(f"{path}: give the input spikes with --input FILE (.npz of times/channels or a raster), "
+                            "or write an example with --example-input FILE")
+    out = Path(args.out) if args.out else path.with_name(path.stem + "_brian2")
+    record = tuple(n for n in (args.record or "").split(",") if n)
+    r = simulate_file(path, Path(args.input), out, dt=_seconds(args.dt, "--dt"),
+                      duration=_seconds(args.duration, "--duration"), spikes=args.spikes, record=record,
+                      device=args.device or "runtime", input_dt=_seconds(args.input_dt, "--input-dt"))
+    counts = ", ".join(f"{name} {n}" for name, n in r["spikes"].items())
+    print(f"{path}: {r['duration_s'] * 1e3:g} ms at dt {r['dt_s'] * 1e3:g} ms ({r['spike_convention']} spikes, "
+          f"{r['device']}): spikes {counts or 'none recorded'}\nresults: {out}/spikes.npz, {out}/raster.png")
+    return 0
+
+
+def _seconds(text: str | None, flag: str) -> float | None:
+    """A time in s, or with a unit: '0.1ms', '1e-4', '20 ms'."""
+    if text is None:
+        return None
+    import re
+
+    match = re.fullmatch(r"\s*([0-9.eE+-]+)\s*(s|ms|us|µs)?\s*", str(text))
+    scale = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6}
+    try:
+        value = float(match.group(1)) * scale[match.group(2) or "s"] if match else float("nan")
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and value < float("inf")):
+        raise BioawareError(f"{flag}: {text!r} is not a positive time; give seconds or a unit, e.g. 0.1ms")
+    return value
 
 
 def cmd_compare(args) -> int:
@@ -143,19 +192,21 @@ def cmd_deploy(args) -> int:
 
 
 def cmd_inspect(args) -> int:
-    from bioaware.interchange.from_nir import graph_to_layers, read_graph
+    from bioaware.brian.nir_network import describe_graph, sources_and_targets
+    from bioaware.interchange.nir_graph import parse_graph, read_nir
 
-    layers, meta = graph_to_layers(read_graph(args.file), args.file)
-    print(f"{args.file}: {len(layers)} spiking layers, dt = {meta['dt'] * 1e3:g} ms, "
-          f"model {meta.get('model', '?')}, encoder {meta.get('encoder', '?')}, {meta.get('steps', '?')} steps")
-    width = layers[0].weight.shape[1]
-    for layer in layers:
-        kind = ("LI readout" if layer.readout else "IF" if layer.leak == 0 else "LIF") + \
-            (f", τ_syn {layer.tau_syn * 1e3:g} ms" if layer.tau_syn else "") + \
-            (f", leak {layer.leak:g}/step" if layer.leak else "")
-        print(f"  {layer.name}: {width} → {layer.size}, {kind}, v_th {layer.v_th:g}, "
-              f"|w| mean {abs(layer.weight).mean():.4f}")
-        width = layer.size
+    parsed = parse_graph(read_nir(args.file), args.file)
+    meta = parsed.metadata
+    kinds = sorted({p.kind for p in parsed.populations.values()} - {"Input", "Output"})
+    print(f"{args.file}: {len(parsed.node_types)} nodes, {len(parsed.pathways)} pathways; neurons: "
+          f"{', '.join(kinds) or 'none'}" + (f"; training step {float(meta['dt']) * 1e3:g} ms" if "dt" in meta else "")
+          + (f"; model {meta['model']}" if "model" in meta else ""))
+    print("\n".join(describe_graph(parsed)))
+    cycles = parsed.cycles()
+    print("cycles: " + ("; ".join(" ↔ ".join(c) for c in cycles) if cycles else "none (feed-forward)"))
+    sources_and_targets(parsed)
+    hint = meta.get("spike_convention") or ("dirac" if "encoder" in meta else None)
+    print(f"spike convention: {hint or 'not stated: choose with --spikes dirac or --spikes step:<dt>'}")
     return 0
 
 
@@ -202,10 +253,23 @@ def parser() -> argparse.ArgumentParser:
     x.add_argument("--to", choices=["nir"], default="nir", help="format (default: nir)")
     x.add_argument("--export-root", default="export", help="folder for export/<name>/model.nir (default: export)")
     x.set_defaults(func=cmd_export)
-    m = sub.add_parser("simulate", help="run a trained model's test images in Brian2 (exact dynamics)")
-    m.add_argument("run", help="run directory, e.g. runs/roy_ae_mnist")
+    m = sub.add_parser("simulate", help="exact dynamics in Brian2: a trained run's test images, or any NIR file "
+                       "on your input spikes", epilog="NIR files: --input takes a .npz with 'times' (s) and "
+                       "'channels' (flat index), or 'raster' [steps, *shape] and 'dt' (s), or a .npy raster with "
+                       "--input-dt; --example-input FILE writes one. Results: <file>_brian2/spikes.npz, raster.png, "
+                       "simulate.json.")
+    m.add_argument("run", help="run directory (e.g. runs/roy_ae_mnist) or NIR file (e.g. model.nir)")
+    m.add_argument("--input", help="NIR file: input spikes (.npz or .npy, see below)")
+    m.add_argument("--input-dt", help="NIR file: the step of a .npy raster (s, or with a unit: 1ms)")
+    m.add_argument("--example-input", metavar="FILE", help="NIR file: write a random input file for it and stop")
+    m.add_argument("--dt", help="NIR file: simulation step (default: 0.1 ms or τ_min/100, whichever is smaller)")
+    m.add_argument("--duration", help="NIR file: simulated time (default: last input spike + 5 τ_max)")
+    m.add_argument("--spikes", help="NIR file: what a spike means: dirac (NIR) or step:<dt> (a height-1 pulse "
+                   "of one step, as snnTorch/Norse/sinabs export); default: the graph's metadata")
+    m.add_argument("--record", help="NIR file: comma-separated neuron nodes whose membrane v is recorded")
+    m.add_argument("--out", help="NIR file: output folder (default: <file>_brian2 beside it)")
     m.add_argument("--images", type=int, default=1000, help="test images (default 1000)")
-    m.add_argument("--device", default="cpp_standalone", help="Brian2 device (default cpp_standalone)")
+    m.add_argument("--device", help="Brian2 device (default: cpp_standalone for runs, runtime for NIR files)")
     m.add_argument("--dt-factor", type=float, default=0.1, help="Brian2 dt as a fraction of the training step")
     m.add_argument("--order", choices=["exact", "matched"], default="exact", help="update order (default exact)")
     m.add_argument("--copies", type=int, default=100, help="parallel network copies per build (default 100)")
@@ -232,7 +296,7 @@ def parser() -> argparse.ArgumentParser:
     y.add_argument("--images", type=int, default=20, help="test images (default 20)")
     y.add_argument("--export-root", default="export", help="where the run's NIR graph is (default export/)")
     y.set_defaults(func=cmd_deploy)
-    i = sub.add_parser("inspect", help="check a NIR file and describe its layers")
+    i = sub.add_parser("inspect", help="check any NIR file: nodes, shapes, edges, cycles, what each becomes in Brian2")
     i.add_argument("file", help="NIR file, e.g. export/roy_ae_mnist/model.nir")
     i.set_defaults(func=cmd_inspect)
     s = sub.add_parser("summary", help="Markdown table of finished runs beside the paper's figures")

@@ -267,3 +267,41 @@ def _collect(built: BrianGraph, duration: float, seconds: float) -> GraphRun:
             elif source in traces:
                 traces[name] = traces[source]
     return GraphRun(spikes, traces, sizes, built.dt, duration, str(built.convention), seconds)
+
+
+def describe_graph(parsed: ParsedGraph) -> list[str]:
+    """Lines saying what every node of a parsed graph is and what it becomes in Brian2."""
+    lines = []
+    for name, pop in parsed.populations.items():
+        shape = "×".join(str(s) for s in pop.shape)
+        if pop.kind == "Input":
+            what = f"SpikeGeneratorGroup of {pop.size} (your spike times)"
+        elif pop.kind == "Output":
+            what = "records " + ", ".join(f"'{p.source}'" for p in parsed.sources_of(name))
+        else:
+            file, method = solver(pop.kind, pop.params)
+            what = f"NeuronGroup of {pop.size}, equations/{file}.eqs ({method})"
+            if NEURONS[pop.kind].threshold and pop.kind != "Threshold":
+                reset = "v ← v − v_th" if pop.reset == "subtract" else "v ← v_reset"
+                what += f", spike when v {pop.threshold_test} v_th, {reset}"
+            if pop.refractory:
+                what += f", refractory {pop.refractory * 1e3:g} ms"
+            taus = {k: v for k, v in pop.params.items() if k.startswith("tau")}
+            for k, v in taus.items():
+                what += f", {k} {_span(v * 1e3)} ms"
+            if pop.bias is not None and np.any(pop.bias):
+                what += f", bias current {_span(pop.bias)}"
+        lines.append(f"  {name} [{pop.kind} {shape}] → {what}")
+    for p in parsed.pathways:
+        if parsed.populations[p.target].kind == "Output":
+            continue
+        delays = sorted(p.terms)
+        via = " → ".join(f"'{n}'" for n in p.through) or "direct edge"
+        delay = f", delays {', '.join(f'{d * 1e3:g}' for d in delays)} ms" if any(delays) else ""
+        lines.append(f"  '{p.source}' → '{p.target}' via {via}: Synapses, {p.synapses} connections{delay}")
+    return lines
+
+
+def _span(values: np.ndarray) -> str:
+    lo, hi = float(np.min(values)), float(np.max(values))
+    return f"{lo:.4g}" if np.isclose(lo, hi) else f"{lo:.4g} … {hi:.4g}"

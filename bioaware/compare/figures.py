@@ -42,3 +42,34 @@ def membrane_overlay(trained_v: np.ndarray, traces: list[tuple[np.ndarray, np.nd
     axes[0, 0].legend(fontsize=7, loc="upper right")
     axes[-1, 0].set_xlabel("training step")
     save_figure(fig, path)
+
+
+def node_rasters(panels: list[tuple[str, list[tuple[np.ndarray, np.ndarray]], list[str]]], path: Path,
+                 time_unit: float = 1e-3) -> None:
+    """One panel per node: spike trains (neuron index, time in s) of one or more simulators overlaid.
+
+    `panels` holds (node name, [(index, times), …], labels); time is drawn in ms (`time_unit` s).
+    """
+    fig, axes = plt.subplots(len(panels), 1, figsize=(8, 1.2 + 1.6 * len(panels)), squeeze=False)
+    for ax, (name, trains, labels) in zip(axes[:, 0], panels):
+        for (index, t), label, (marker, size, color) in zip(trains, labels, MARKERS):
+            style = {"facecolors": "none", "edgecolors": color} if marker == "o" else {"c": color}
+            ax.scatter(np.asarray(t) / time_unit, index, s=size, marker=marker, label=label, linewidths=0.8, **style)
+        ax.set_ylabel("neuron")
+        ax.set_title(name, fontsize=9, loc="left")
+        if len(labels) > 1:
+            ax.legend(fontsize=7, loc="upper right")
+    axes[-1, 0].set_xlabel("time (ms)")
+    save_figure(fig, path)
+
+
+def trace_panels(traces: dict[str, tuple[np.ndarray, np.ndarray]], path: Path, neurons: int = 8) -> None:
+    """Membrane traces v(t) of the first `neurons` neurons of each recorded node (t in s, drawn in ms)."""
+    fig, axes = plt.subplots(len(traces), 1, figsize=(8, 1.2 + 1.6 * len(traces)), squeeze=False)
+    for ax, (name, (t, v)) in zip(axes[:, 0], traces.items()):
+        for row in np.asarray(v)[:neurons]:
+            ax.plot(np.asarray(t) * 1e3, row, lw=0.8)
+        ax.set_ylabel("v")
+        ax.set_title(name, fontsize=9, loc="left")
+    axes[-1, 0].set_xlabel("time (ms)")
+    save_figure(fig, path)
