@@ -48,12 +48,13 @@ NEURONS: dict[str, NeuronModel] = {
 def solver(kind: str, params: dict) -> tuple[str, str]:
     """(equation file, Brian2 integration method) for a population of NIR type `kind`.
 
+    IF and I have a constant dv/dt between inputs, which Euler integrates exactly.
     Brian2's exact solver divides by τ_syn − τ_mem: CubaLIF with τ_syn = τ_mem everywhere uses the alpha
     equations, and a CubaLIF/CubaLI where only some neurons have equal constants is integrated with rk4.
     """
     model = NEURONS[kind]
-    if kind not in ("CubaLIF", "CubaLI"):
-        return model.equations, "exact" if kind != "Threshold" else "euler"
+    if kind not in ("CubaLIF", "CubaLI"):  # dv/dt constant between inputs (IF, I): Euler is exact
+        return model.equations, "exact" if kind in ("LIF", "LI") else "euler"
     same = np.isclose(params["tau_syn"], params["tau_mem"], rtol=1e-9)
     if kind == "CubaLIF" and same.all():
         return "alpha_synapse", "exact"

@@ -199,7 +199,7 @@ def _group(b2, pop: Population, dt: float, convention: SpikeConvention):
     if pop.bias is not None:
         group.i_bias = pop.bias
     if pop.kind == "Threshold":  # the input of a step counts only in that step
-        group.run_regularly("x = 0", when="synapses", order=-1, name=f"{pop.ident}_clear")
+        group.run_regularly("x = 0", when="before_synapses", name=f"{pop.ident}_clear")
     return group
 
 

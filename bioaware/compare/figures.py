@@ -50,7 +50,7 @@ def node_rasters(panels: list[tuple[str, list[tuple[np.ndarray, np.ndarray]], li
 
     `panels` holds (node name, [(index, times), …], labels); time is drawn in ms (`time_unit` s).
     """
-    fig, axes = plt.subplots(len(panels), 1, figsize=(8, 1.2 + 1.6 * len(panels)), squeeze=False)
+    fig, axes = plt.subplots(len(panels), 1, figsize=(8, 1.2 + 1.6 * len(panels)), squeeze=False, sharex=True)
     for ax, (name, trains, labels) in zip(axes[:, 0], panels):
         for (index, t), label, (marker, size, color) in zip(trains, labels, MARKERS):
             style = {"facecolors": "none", "edgecolors": color} if marker == "o" else {"c": color}
@@ -65,7 +65,7 @@ def node_rasters(panels: list[tuple[str, list[tuple[np.ndarray, np.ndarray]], li
 
 def trace_panels(traces: dict[str, tuple[np.ndarray, np.ndarray]], path: Path, neurons: int = 8) -> None:
     """Membrane traces v(t) of the first `neurons` neurons of each recorded node (t in s, drawn in ms)."""
-    fig, axes = plt.subplots(len(traces), 1, figsize=(8, 1.2 + 1.6 * len(traces)), squeeze=False)
+    fig, axes = plt.subplots(len(traces), 1, figsize=(8, 1.2 + 1.6 * len(traces)), squeeze=False, sharex=True)
     for ax, (name, (t, v)) in zip(axes[:, 0], traces.items()):
         for row in np.asarray(v)[:neurons]:
             ax.plot(np.asarray(t) * 1e3, row, lw=0.8)

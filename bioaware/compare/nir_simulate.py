@@ -56,7 +56,7 @@ def simulate_file(nir_path: Path, input_path: Path, out_dir: Path, *, dt: float 
         "file": str(nir_path), "input": str(input_path), "device": device, "dt_s": run.dt,
         "duration_s": duration, "spike_convention": run.convention,
         "spikes": {name: int(index.size) for name, (index, _) in run.spikes.items()},
-        "run_seconds": run.run_seconds, "wall_seconds": time.perf_counter() - start,
+        "outputs": parsed.outputs, "run_seconds": run.run_seconds, "wall_seconds": time.perf_counter() - start,
         "versions": package_versions(), "git_commit": git_commit(),
     }
     write_results(run, out_dir, summary)
@@ -76,7 +76,8 @@ def write_results(run: GraphRun, out_dir: Path, summary: dict) -> None:
 
     atomic_write(out_dir / "spikes.npz", save)
     if run.spikes:
-        node_rasters([(name, [run.spikes[name]], ["Brian2"]) for name in run.spikes], out_dir / "raster.png")
+        shown = [name for name in run.spikes if name not in summary.get("outputs", ())]
+        node_rasters([(name, [run.spikes[name]], ["Brian2"]) for name in shown], out_dir / "raster.png")
     if run.traces:
         trace_panels(run.traces, out_dir / "traces.png")
     atomic_write_text(out_dir / "simulate.json", json.dumps(summary, indent=1) + "\n")
