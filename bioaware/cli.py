@@ -1,4 +1,4 @@
-"""Command line: `bioaware train | evaluate | export | simulate | compare | deploy | inspect | summary | demo` (each with --help)."""
+"""Command line: `bioaware train | evaluate | export | simulate | compare | check | deploy | inspect | summary | demo` (each with --help)."""
 
 from __future__ import annotations
 
@@ -210,6 +210,48 @@ def cmd_inspect(args) -> int:
     return 0
 
 
+def cmd_check(args) -> int:
+    from bioaware.compare.conformance import IMPORTERS, check_graph
+    from bioaware.compare.nir_simulate import parsed_file
+    from bioaware.interchange.nir_graph import read_nir
+    from bioaware.interchange.spike_convention import convention_of
+    from bioaware.interchange.spike_input import file_step, read_spike_input, trains_to_raster
+
+    path = Path(args.file)
+    parsed = parsed_file(path)
+    convention = convention_of(parsed.metadata, args.spikes, str(path))
+    step = _seconds(args.input_dt, "--input-dt") or file_step(args.input) or convention.step
+    if not step:
+        raise BioawareError(f"--input {args.input}: the frameworks run in steps; give a raster with its 'dt', "
+                            "--input-dt, or --spikes step:<dt>")
+    frameworks = tuple(f for f in (args.frameworks or "").split(",") if f)
+    unknown = set(frameworks) - set(IMPORTERS)
+    if unknown:
+        raise BioawareError(f"--frameworks: unknown {sorted(unknown)}; choose from {', '.join(IMPORTERS)}")
+    if len(parsed.inputs) != 1:
+        raise BioawareError(f"{path}: check runs graphs with one Input node (this one has {len(parsed.inputs)})")
+    node = parsed.inputs[0]
+    channels, times = read_spike_input(args.input, {node: parsed.populations[node].size},
+                                       _seconds(args.input_dt, "--input-dt"))[node]
+    raster = trains_to_raster(channels, times, parsed.populations[node].size, step)
+    out = Path(args.out) if args.out else path.with_name(path.stem + "_check")
+    report = check_graph(read_nir(path), parsed, raster, step, out, spikes=str(convention),
+                         dt=_seconds(args.dt, "--dt"), importers=frameworks)
+    for name, entry in report["frameworks"].items():
+        if "skipped" in entry:
+            print(f"  {name}: skipped ({entry['skipped']})")
+            continue
+        for n, row in entry["nodes"].items():
+            if "missing" in row:
+                print(f"  {name} {n}: {row['missing']}")
+                continue
+            print(f"  {name} {n}: spikes {row['spikes']} vs Brian2 {row['spikes_brian2']}, count correlation "
+                  f"{row['count_correlation']:.3f}, matched ±1 step {row['matched_within_1_step']:.3f}"
+                  + ("" if row["agrees"] else " — differs; known differences: " + "; ".join(entry["differences"])))
+    print(f"report: {out / 'check.html'}")
+    return 0
+
+
 def cmd_summary(args) -> int:
     from bioaware.train.summary import collect, summary_table
 
@@ -299,6 +341,17 @@ def parser() -> argparse.ArgumentParser:
     i = sub.add_parser("inspect", help="check any NIR file: nodes, shapes, edges, cycles, what each becomes in Brian2")
     i.add_argument("file", help="NIR file, e.g. export/roy_ae_mnist/model.nir")
     i.set_defaults(func=cmd_inspect)
+    k = sub.add_parser("check", help="one NIR file and input through Brian2 (reference) and every installed "
+                       "NIR importer (norse, snntorch, sinabs): per-node spike agreement and known differences")
+    k.add_argument("file", help="NIR file")
+    k.add_argument("--input", required=True, help="input spikes (.npz/.npy, as for simulate)")
+    k.add_argument("--input-dt", help="the frameworks' step (s or with a unit); default: the input raster's dt or "
+                   "the step of --spikes")
+    k.add_argument("--spikes", help="what a spike means for Brian2: dirac or step:<dt> (default: the graph's metadata)")
+    k.add_argument("--dt", help="Brian2's simulation step (default: 0.1 ms or τ_min/100, whichever is smaller)")
+    k.add_argument("--frameworks", help="comma-separated subset of norse,snntorch,sinabs (default: all installed)")
+    k.add_argument("--out", help="report folder (default: <file>_check beside it)")
+    k.set_defaults(func=cmd_check)
     s = sub.add_parser("summary", help="Markdown table of finished runs beside the paper's figures")
     s.add_argument("runs", nargs="+", help="run directories, e.g. runs/roy_ae_mnist*/")
     s.add_argument("--figure", metavar="PNG", help="also draw the test MSE of every row as bars")

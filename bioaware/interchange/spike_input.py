@@ -81,3 +81,23 @@ def example_input(inputs: dict[str, int], path: Path, steps: int = 100, dt: floa
               for node, n in inputs.items()}
     np.savez(path, dt=np.float64(dt), **arrays)
     return path
+
+
+def file_step(path: str | Path) -> float | None:
+    """The raster step 'dt' (s) stored in an input .npz, if any."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return float(np.asarray(data["dt"])) if "dt" in data.files else None
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError, AttributeError, TypeError):
+        return None
+
+
+def trains_to_raster(channels: np.ndarray, times: np.ndarray, size: int, step: float, steps: int | None = None
+                     ) -> np.ndarray:
+    """Bin spike trains into a raster [steps, size] of spike counts per step of `step` s."""
+    b = np.floor(np.asarray(times) / step + 1e-9).astype(int)
+    steps = steps if steps is not None else int(b.max(initial=-1)) + 1
+    raster = np.zeros((steps, size))
+    keep = b < steps
+    np.add.at(raster, (b[keep], np.asarray(channels)[keep]), 1.0)
+    return raster

@@ -1,0 +1,261 @@
+"""`bioaware check FILE.nir`: one graph and one input through Brian2 and every installed NIR importer.
+
+Brian2 is the reference: it runs the file's continuous-time semantics at a fine dt. Each importer
+(`norse.torch.from_nir`, snnTorch's `import_from_nir`, `sinabs.from_nir`) builds its own discrete-time
+model from the same file and runs the same input raster step by step. Per spiking node: spike counts,
+count correlation, spikes matched within one step, first-spike time error, and the known semantic
+differences between that importer and the file that can explain a disagreement.
+"""
+
+from __future__ import annotations
+
+import html
+import importlib.util
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from bioaware.brian.nir_network import SpikeTrains, simulate_graph
+from bioaware.compare.figures import node_rasters
+from bioaware.compare.page import html_page, html_table
+from bioaware.compare.spike_metrics import count_correlation, matched_fraction
+from bioaware.errors import BioawareError
+from bioaware.interchange.nir_graph import ParsedGraph
+from bioaware.train.rundir import atomic_write_text, git_commit, package_versions
+
+AGREEMENT = 0.99  # count correlation above which a node agrees
+
+
+def _module_key(name: str) -> str:
+    return re.sub(r"\W", "_", name)
+
+
+def _hooked_run(model, raster: np.ndarray, shape: tuple, stateful: bool) -> dict[str, np.ndarray]:
+    """Step a torch model through `raster` [T, n]; spikes [T, n] of every submodule, by module name."""
+    import torch
+
+    recorded: dict[str, list] = {}
+
+    def keep(name):
+        def hook(_module, _inputs, output):
+            out = output[0] if isinstance(output, tuple) else output
+            if isinstance(out, torch.Tensor):
+                recorded.setdefault(name, []).append(out.detach().reshape(-1).numpy().copy())
+        return hook
+
+    hooks = [m.register_forward_hook(keep(name)) for name, m in model.named_modules() if name and "." not in name]
+    state = None
+    with torch.no_grad():
+        for step in raster:
+            x = torch.as_tensor(step, dtype=torch.float32).reshape(1, *shape)
+            if stateful:
+                _, state = model(x, state)
+            else:
+                model(x)
+    for h in hooks:
+        h.remove()
+    return {name: np.stack(v) for name, v in recorded.items()}
+
+
+def run_norse(graph, raster: np.ndarray, step: float, shape: tuple) -> dict[str, np.ndarray]:
+    import norse.torch as norse
+
+    return _hooked_run(norse.from_nir(graph, dt=step, ignore_warnings=True), raster, shape, True)
+
+
+def run_snntorch(graph, raster: np.ndarray, step: float, shape: tuple) -> dict[str, np.ndarray]:
+    import contextlib
+    import io
+
+    from snntorch import utils
+    from snntorch.import_nir import import_from_nir
+
+    with contextlib.redirect_stdout(io.StringIO()):  # it prints its weight-scaling warnings
+        model = import_from_nir(graph)
+    utils.reset(model)
+    return _hooked_run(model, raster, shape, True)
+
+
+def run_sinabs(graph, raster: np.ndarray, step: float, shape: tuple) -> dict[str, np.ndarray]:
+    import sinabs
+    import torch
+
+    model = sinabs.from_nir(graph, batch_size=1).float()
+    recorded = {}
+    for name, module in model.named_modules():
+        if name and "." not in name:
+            module.register_forward_hook(lambda _m, _i, out, name=name: recorded.__setitem__(name, out))
+    with torch.no_grad():
+        model(torch.as_tensor(raster, dtype=torch.float32).reshape(len(raster), *shape))
+    return {name: out.reshape(len(raster), -1).numpy() for name, out in recorded.items() if torch.is_tensor(out)}
+
+
+def _differences_norse(parsed: ParsedGraph, step: float) -> list[str]:
+    kinds = {p.kind for p in parsed.populations.values()}
+    out = ["τ discretised by Euler (v += Δt/τ·(v_leak − v + I)), Brian2 integrates exactly"] \
+        if kinds & {"LIF", "CubaLIF", "LI", "CubaLI"} else []
+    if any(p.spiking and p.kind != "Input" and not np.allclose(p.params.get("r", 1.0), 1.0)
+           for p in parsed.populations.values()):
+        out.append("r is ignored (taken as 1)")
+    if any(p.reset == "subtract" for p in parsed.populations.values() if p.spiking and p.kind != "Input"):
+        out.append("reset to v_reset = 0, the file says reset by subtraction (NIR 1.0)")
+    if "IF" in kinds:
+        out.append("IF integrates the input as given per step (no Δt, no r)")
+    return out
+
+
+def _differences_snntorch(parsed: ParsedGraph, step: float) -> list[str]:
+    kinds = {p.kind for p in parsed.populations.values()}
+    out = []
+    if kinds & {"LIF", "CubaLIF"}:
+        out.append("τ discretised as β = 1 − Δt/τ with Δt fixed at 0.1 ms (Euler), Brian2 integrates exactly")
+        if not math.isclose(step, 1e-4, rel_tol=1e-6):
+            out.append(f"its Δt is 0.1 ms, the input steps are {step * 1e3:g} ms: the model runs at another speed")
+    if any(p.reset == "subtract" for p in parsed.populations.values() if p.spiking and p.kind != "Input"):
+        out.append("reset to zero, the file says reset by subtraction (NIR 1.0)")
+    if "IF" in kinds:
+        out.append("IF imported as a leaky neuron with β = 0.9")
+    return out
+
+
+def _differences_sinabs(parsed: ParsedGraph, step: float) -> list[str]:
+    kinds = {p.kind for p in parsed.populations.values()}
+    out = ["membrane floored at −θ; several spikes per step when v ≥ 2θ"]
+    if any(p.threshold_test == ">" for p in parsed.populations.values() if p.spiking and p.kind != "Input"):
+        out.append("spikes when v ≥ θ, the file says v > θ")
+    if any(p.reset != "subtract" for p in parsed.populations.values() if p.spiking and p.kind != "Input"):
+        out.append("reset by subtraction, the file says reset to v_reset")
+    if kinds & {"LIF", "LI"}:
+        out.append("τ read as a number of steps, r and Δt ignored")
+    if "IF" in kinds and any(not np.allclose(p.params["r"] * step, 1.0) for p in parsed.populations.values()
+                             if p.kind == "IF"):
+        out.append("IF adds the input as given per step (r·Δt taken as 1)")
+    return out
+
+
+@dataclass(frozen=True)
+class Importer:
+    """A framework's NIR importer: `run` gives spikes [T, n] per module; `differences` its known semantic gaps."""
+
+    package: str
+    run: Callable[..., dict[str, np.ndarray]]
+    differences: Callable[[ParsedGraph, float], list[str]]
+
+
+IMPORTERS: dict[str, Importer] = {
+    "norse": Importer("norse", run_norse, _differences_norse),
+    "snntorch": Importer("snntorch", run_snntorch, _differences_snntorch),
+    "sinabs": Importer("sinabs", run_sinabs, _differences_sinabs),
+}
+
+
+def first_spike_error(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean |first spike step of a − of b| over neurons that fire in both rasters [T, n] (nan if none)."""
+    fa, fb = (np.where(r.any(0), r.argmax(0), -1) for r in (a > 0, b > 0))
+    both = (fa >= 0) & (fb >= 0)
+    return float(np.abs(fa[both] - fb[both]).mean()) if both.any() else math.nan
+
+
+def node_row(reference: np.ndarray, other: np.ndarray) -> dict:
+    """Agreement of one node: rasters [T, n] binned to the input's steps."""
+    return {"spikes_brian2": int(reference.sum()), "spikes": int(other.sum()),
+            "count_correlation": count_correlation(reference[:, None], other[:, None]),
+            "matched_within_1_step": matched_fraction(reference[:, None], other[:, None], 1),
+            "first_spike_error_steps": first_spike_error(reference, other)}
+
+
+def check_graph(graph, parsed: ParsedGraph, raster: np.ndarray, step: float, out_dir: Path, *,
+                spikes: str | None = None, dt: float | None = None, importers: tuple[str, ...] = ()) -> dict:
+    """Brian2 (reference) and every installed importer on `raster` [T, *input shape] with steps of `step` s."""
+    if len(parsed.inputs) != 1:
+        raise BioawareError(f"{parsed.path}: check runs graphs with one Input node (this one has "
+                            f"{len(parsed.inputs)})")
+    node = parsed.inputs[0]
+    shape = parsed.populations[node].shape
+    steps = len(raster)
+    flat = np.asarray(raster).reshape(steps, -1)
+    channel_step, channel = np.nonzero(flat)[0], np.nonzero(flat)[1]
+    inputs = {node: SpikeTrains(channel, channel_step * step)}
+    run = simulate_graph(parsed, inputs, steps * step, dt=dt, spikes=spikes)
+    watched = [n for n, p in parsed.populations.items() if p.spiking and p.kind != "Input"]
+    reference = {n: run.raster(n, step, steps) for n in watched}
+    chosen = importers or tuple(IMPORTERS)
+    report = {"file": parsed.path, "steps": steps, "step_s": step, "brian2_dt_s": run.dt,
+              "spike_convention": run.convention, "frameworks": {}, "versions": package_versions(),
+              "git_commit": git_commit()}
+    panels = {n: ([run.spikes[n]], ["Brian2 (reference)"]) for n in watched}
+    for name in chosen:
+        importer = IMPORTERS[name]
+        entry = {"nodes": {}, "differences": importer.differences(parsed, step)}
+        report["frameworks"][name] = entry
+        if importlib.util.find_spec(importer.package) is None:
+            entry["skipped"] = f"{importer.package} is not installed"
+            continue
+        try:
+            produced = importer.run(graph, flat, step, shape)
+        except Exception as exc:  # an importer that refuses the graph is a finding, not a crash
+            entry["skipped"] = f"{name} could not import or run the graph: {type(exc).__name__}: {exc}"[:300]
+            continue
+        by_key = {_module_key(k): v for k, v in produced.items()}
+        for n in watched:
+            got = by_key.get(_module_key(n)) if _module_key(n) in by_key else by_key.get(_module_key(n.split(".")[0]))
+            if got is None or got.shape[1] != reference[n].shape[1]:
+                entry["nodes"][n] = {"missing": "no spikes of this node came out of the imported model"}
+                continue
+            got = np.clip(np.round(got), 0, None)
+            row = node_row(reference[n], got)
+            row["agrees"] = bool(row["count_correlation"] >= AGREEMENT)
+            entry["nodes"][n] = row
+            t, i = np.nonzero(got)
+            panels[n][0].append((i, t * step))
+            panels[n][1].append(name)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    figures = {}
+    for n, (trains, labels) in panels.items():
+        figure = out_dir / f"raster_{_module_key(n)}.png"
+        node_rasters([(n, trains, labels)], figure)
+        figures[n] = figure.name
+    report["figures"] = figures
+    atomic_write_text(out_dir / "check.json", json.dumps(report, indent=1, default=float) + "\n")
+    atomic_write_text(out_dir / "check.html", check_page(report))
+    return report
+
+
+def _fmt(value) -> str:
+    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) else \
+        f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def check_page(report: dict) -> str:
+    """The HTML page of a check: one table per framework, the raster overlays per node."""
+    body = [f"<h1>NIR conformance: {html.escape(report['file'])}</h1>",
+            f"<p>{report['steps']} input steps of {report['step_s'] * 1e3:g} ms; Brian2 (reference) at dt "
+            f"{report['brian2_dt_s'] * 1e3:g} ms, spikes read as {html.escape(report['spike_convention'])}. "
+            f"Spikes binned to the input's steps; a node agrees at count correlation ≥ {AGREEMENT}.</p>"]
+    for name, entry in report["frameworks"].items():
+        body.append(f"<h2>{html.escape(name)}</h2>")
+        if "skipped" in entry:
+            body.append(f"<p>skipped: {html.escape(entry['skipped'])}</p>")
+        rows = []
+        for node, row in entry["nodes"].items():
+            if "missing" in row:
+                rows.append([html.escape(node), "–", "–", "–", "–", "–", html.escape(row["missing"])])
+                continue
+            rows.append([html.escape(node), _fmt(row["spikes_brian2"]), _fmt(row["spikes"]),
+                         _fmt(row["count_correlation"]), _fmt(row["matched_within_1_step"]),
+                         _fmt(row["first_spike_error_steps"]), "agrees" if row["agrees"] else "differs"])
+        if rows:
+            body.append(html_table(["node", "spikes Brian2", f"spikes {html.escape(name)}", "count correlation",
+                                    "matched ±1 step", "first-spike error (steps)", ""], rows))
+        if entry["differences"]:
+            body.append("<p>Known differences from the file's semantics that can explain a disagreement:</p><ul>" +
+                        "".join(f"<li>{html.escape(d)}</li>" for d in entry["differences"]) + "</ul>")
+    body.append("<h2>Rasters</h2>")
+    body += [f"<p><img src='{html.escape(f)}' alt='raster of {html.escape(n)}'></p>"
+             for n, f in report["figures"].items()]
+    return html_page(f"NIR check {report['file']}", "\n".join(body))
