@@ -245,6 +245,9 @@ def cmd_check(args) -> int:
             if "missing" in row:
                 print(f"  {name} {n}: {row['missing']}")
                 continue
+            if "trace_correlation" in row:
+                print(f"  {name} {n}: membrane trace correlation {row['trace_correlation']:.3f}")
+                continue
             print(f"  {name} {n}: spikes {row['spikes']} vs Brian2 {row['spikes_brian2']}, count correlation "
                   f"{row['count_correlation']:.3f}, matched ±1 step {row['matched_within_1_step']:.3f}"
                   + ("" if row["agrees"] else " — differs; known differences: " + "; ".join(entry["differences"])))

@@ -26,6 +26,7 @@ from bioaware.compare.page import html_page, html_table
 from bioaware.compare.spike_metrics import count_correlation, matched_fraction
 from bioaware.errors import BioawareError
 from bioaware.interchange.nir_graph import ParsedGraph
+from bioaware.interchange.spike_convention import parse_convention
 from bioaware.train.rundir import atomic_write_text, git_commit, package_versions
 
 AGREEMENT = 0.99  # count correlation above which a node agrees
@@ -35,7 +36,7 @@ def _module_key(name: str) -> str:
     return re.sub(r"\W", "_", name)
 
 
-def _hooked_run(model, raster: np.ndarray, shape: tuple, stateful: bool) -> dict[str, np.ndarray]:
+def hooked_run(model, raster: np.ndarray, shape: tuple, stateful: bool) -> dict[str, np.ndarray]:
     """Step a torch model through `raster` [T, n]; spikes [T, n] of every submodule, by module name."""
     import torch
 
@@ -65,7 +66,7 @@ def _hooked_run(model, raster: np.ndarray, shape: tuple, stateful: bool) -> dict
 def run_norse(graph, raster: np.ndarray, step: float, shape: tuple) -> dict[str, np.ndarray]:
     import norse.torch as norse
 
-    return _hooked_run(norse.from_nir(graph, dt=step, ignore_warnings=True), raster, shape, True)
+    return hooked_run(norse.from_nir(graph, dt=step, ignore_warnings=True), raster, shape, True)
 
 
 def run_snntorch(graph, raster: np.ndarray, step: float, shape: tuple) -> dict[str, np.ndarray]:
@@ -78,7 +79,7 @@ def run_snntorch(graph, raster: np.ndarray, step: float, shape: tuple) -> dict[s
     with contextlib.redirect_stdout(io.StringIO()):  # it prints its weight-scaling warnings
         model = import_from_nir(graph)
     utils.reset(model)
-    return _hooked_run(model, raster, shape, True)
+    return hooked_run(model, raster, shape, True)
 
 
 def run_sinabs(graph, raster: np.ndarray, step: float, shape: tuple) -> dict[str, np.ndarray]:
@@ -95,21 +96,21 @@ def run_sinabs(graph, raster: np.ndarray, step: float, shape: tuple) -> dict[str
     return {name: out.reshape(len(raster), -1).numpy() for name, out in recorded.items() if torch.is_tensor(out)}
 
 
-def _differences_norse(parsed: ParsedGraph, step: float) -> list[str]:
+def _differences_norse(parsed: ParsedGraph, step: float, charge: float) -> list[str]:
     kinds = {p.kind for p in parsed.populations.values()}
     out = ["τ discretised by Euler (v += Δt/τ·(v_leak − v + I)), Brian2 integrates exactly"] \
         if kinds & {"LIF", "CubaLIF", "LI", "CubaLI"} else []
-    if any(p.spiking and p.kind != "Input" and not np.allclose(p.params.get("r", 1.0), 1.0)
+    if any(p.kind in ("LIF", "LI", "CubaLIF", "CubaLI") and not np.allclose(p.params["r"], 1.0)
            for p in parsed.populations.values()):
-        out.append("r is ignored (taken as 1)")
+        out.append("r of leaky neurons is ignored (taken as 1)")
     if any(p.reset == "subtract" for p in parsed.populations.values() if p.spiking and p.kind != "Input"):
         out.append("reset to v_reset = 0, the file says reset by subtraction (NIR 1.0)")
-    if "IF" in kinds:
-        out.append("IF integrates the input as given per step (no Δt, no r)")
+    if any(p.kind == "IF" and not np.allclose(p.params["r"] * charge, 1.0) for p in parsed.populations.values()):
+        out.append("IF adds the input as given per step (r·charge of a spike taken as 1)")
     return out
 
 
-def _differences_snntorch(parsed: ParsedGraph, step: float) -> list[str]:
+def _differences_snntorch(parsed: ParsedGraph, step: float, charge: float) -> list[str]:
     kinds = {p.kind for p in parsed.populations.values()}
     out = []
     if kinds & {"LIF", "CubaLIF"}:
@@ -123,7 +124,7 @@ def _differences_snntorch(parsed: ParsedGraph, step: float) -> list[str]:
     return out
 
 
-def _differences_sinabs(parsed: ParsedGraph, step: float) -> list[str]:
+def _differences_sinabs(parsed: ParsedGraph, step: float, charge: float) -> list[str]:
     kinds = {p.kind for p in parsed.populations.values()}
     out = ["membrane floored at −θ; several spikes per step when v ≥ 2θ"]
     if any(p.threshold_test == ">" for p in parsed.populations.values() if p.spiking and p.kind != "Input"):
@@ -132,9 +133,9 @@ def _differences_sinabs(parsed: ParsedGraph, step: float) -> list[str]:
         out.append("reset by subtraction, the file says reset to v_reset")
     if kinds & {"LIF", "LI"}:
         out.append("τ read as a number of steps, r and Δt ignored")
-    if "IF" in kinds and any(not np.allclose(p.params["r"] * step, 1.0) for p in parsed.populations.values()
+    if "IF" in kinds and any(not np.allclose(p.params["r"] * charge, 1.0) for p in parsed.populations.values()
                              if p.kind == "IF"):
-        out.append("IF adds the input as given per step (r·Δt taken as 1)")
+        out.append("IF adds the input as given per step (r·charge of a spike taken as 1)")
     return out
 
 
@@ -144,7 +145,7 @@ class Importer:
 
     package: str
     run: Callable[..., dict[str, np.ndarray]]
-    differences: Callable[[ParsedGraph, float], list[str]]
+    differences: Callable[[ParsedGraph, float, float], list[str]]  # (graph, step s, charge of a spike)
 
 
 IMPORTERS: dict[str, Importer] = {
@@ -169,9 +170,24 @@ def node_row(reference: np.ndarray, other: np.ndarray) -> dict:
             "first_spike_error_steps": first_spike_error(reference, other)}
 
 
+def trace_row(t: np.ndarray, v: np.ndarray, other: np.ndarray, step: float, dt: float) -> dict:
+    """Agreement of a non-spiking node: Brian2's v [n, samples] at the end of each step vs the framework's [T, n]."""
+    index = np.clip(np.round(((np.arange(len(other)) + 1) * step - dt) / dt).astype(int), 0, v.shape[1] - 1)
+    ours = v[:, index].T
+    a, b = ours.ravel(), np.asarray(other, dtype=float).ravel()
+    correlation = float(np.corrcoef(a, b)[0, 1]) if a.std() > 0 and b.std() > 0 else math.nan
+    scale = float(np.abs(a).max()) or 1.0
+    return {"trace_correlation": correlation, "trace_rmse_relative": float(np.sqrt(np.mean((a - b) ** 2)) / scale)}
+
+
 def check_graph(graph, parsed: ParsedGraph, raster: np.ndarray, step: float, out_dir: Path, *,
-                spikes: str | None = None, dt: float | None = None, importers: tuple[str, ...] = ()) -> dict:
-    """Brian2 (reference) and every installed importer on `raster` [T, *input shape] with steps of `step` s."""
+                spikes: str | None = None, dt: float | None = None, importers: tuple[str, ...] | None = None,
+                originals: dict[str, Callable[[np.ndarray], dict[str, np.ndarray]]] | None = None) -> dict:
+    """Brian2 (reference) and the importers (default: all) on `raster` [T, *input shape] with steps of `step` s.
+
+    `originals` adds models that are not read from the file, e.g. the module a graph was exported from:
+    label → function of the raster [T, n] giving spikes (or readout states) [T, size] by module name.
+    """
     if len(parsed.inputs) != 1:
         raise BioawareError(f"{parsed.path}: check runs graphs with one Input node (this one has "
                             f"{len(parsed.inputs)})")
@@ -183,21 +199,25 @@ def check_graph(graph, parsed: ParsedGraph, raster: np.ndarray, step: float, out
     inputs = {node: SpikeTrains(channel, channel_step * step)}
     run = simulate_graph(parsed, inputs, steps * step, dt=dt, spikes=spikes)
     watched = [n for n, p in parsed.populations.items() if p.spiking and p.kind != "Input"]
+    readouts = [n for n in run.traces if parsed.populations[n].kind != "Output"]
     reference = {n: run.raster(n, step, steps) for n in watched}
-    chosen = importers or tuple(IMPORTERS)
+    chosen = tuple(IMPORTERS) if importers is None else importers
     report = {"file": parsed.path, "steps": steps, "step_s": step, "brian2_dt_s": run.dt,
               "spike_convention": run.convention, "frameworks": {}, "versions": package_versions(),
               "git_commit": git_commit()}
     panels = {n: ([run.spikes[n]], ["Brian2 (reference)"]) for n in watched}
-    for name in chosen:
-        importer = IMPORTERS[name]
-        entry = {"nodes": {}, "differences": importer.differences(parsed, step)}
+    charge = parse_convention(run.convention).charge
+    runs = [(name, IMPORTERS[name].differences(parsed, step, charge), IMPORTERS[name].package,
+             lambda name=name: IMPORTERS[name].run(graph, flat, step, shape)) for name in chosen]
+    runs += [(label, [], None, lambda fn=fn: fn(flat)) for label, fn in (originals or {}).items()]
+    for name, differences, package, produce in runs:
+        entry = {"nodes": {}, "differences": differences}
         report["frameworks"][name] = entry
-        if importlib.util.find_spec(importer.package) is None:
-            entry["skipped"] = f"{importer.package} is not installed"
+        if package and importlib.util.find_spec(package) is None:
+            entry["skipped"] = f"{package} is not installed"
             continue
         try:
-            produced = importer.run(graph, flat, step, shape)
+            produced = produce()
         except Exception as exc:  # an importer that refuses the graph is a finding, not a crash
             entry["skipped"] = f"{name} could not import or run the graph: {type(exc).__name__}: {exc}"[:300]
             continue
@@ -205,7 +225,7 @@ def check_graph(graph, parsed: ParsedGraph, raster: np.ndarray, step: float, out
         for n in watched:
             got = by_key.get(_module_key(n)) if _module_key(n) in by_key else by_key.get(_module_key(n.split(".")[0]))
             if got is None or got.shape[1] != reference[n].shape[1]:
-                entry["nodes"][n] = {"missing": "no spikes of this node came out of the imported model"}
+                entry["nodes"][n] = {"missing": "the imported model has no module for this node (dropped or renamed on import)"}
                 continue
             got = np.clip(np.round(got), 0, None)
             row = node_row(reference[n], got)
@@ -214,6 +234,15 @@ def check_graph(graph, parsed: ParsedGraph, raster: np.ndarray, step: float, out
             t, i = np.nonzero(got)
             panels[n][0].append((i, t * step))
             panels[n][1].append(name)
+        for n in readouts:
+            got = by_key.get(_module_key(n))
+            t, v = run.traces[n]
+            if got is None or got.shape[1] != v.shape[0]:
+                entry["nodes"][n] = {"missing": "the imported model has no module for this node (dropped or renamed on import)"}
+                continue
+            row = trace_row(t, v, got, step, run.dt)
+            row["agrees"] = bool(row["trace_correlation"] >= AGREEMENT)
+            entry["nodes"][n] = row
     out_dir.mkdir(parents=True, exist_ok=True)
     figures = {}
     for n, (trains, labels) in panels.items():
@@ -246,11 +275,16 @@ def check_page(report: dict) -> str:
             if "missing" in row:
                 rows.append([html.escape(node), "–", "–", "–", "–", "–", html.escape(row["missing"])])
                 continue
+            if "trace_correlation" in row:
+                rows.append([html.escape(node), "v (readout)", "v", _fmt(row["trace_correlation"]),
+                             f"RMSE {_fmt(row['trace_rmse_relative'])} of max |v|", "–",
+                             "agrees" if row["agrees"] else "differs"])
+                continue
             rows.append([html.escape(node), _fmt(row["spikes_brian2"]), _fmt(row["spikes"]),
                          _fmt(row["count_correlation"]), _fmt(row["matched_within_1_step"]),
                          _fmt(row["first_spike_error_steps"]), "agrees" if row["agrees"] else "differs"])
         if rows:
-            body.append(html_table(["node", "spikes Brian2", f"spikes {html.escape(name)}", "count correlation",
+            body.append(html_table(["node", "spikes Brian2", f"spikes {html.escape(name)}", "count (trace) correlation",
                                     "matched ±1 step", "first-spike error (steps)", ""], rows))
         if entry["differences"]:
             body.append("<p>Known differences from the file's semantics that can explain a disagreement:</p><ul>" +
