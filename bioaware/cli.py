@@ -236,7 +236,7 @@ def cmd_check(args) -> int:
     raster = trains_to_raster(channels, times, parsed.populations[node].size, step)
     out = Path(args.out) if args.out else path.with_name(path.stem + "_check")
     report = check_graph(read_nir(path), parsed, raster, step, out, spikes=str(convention),
-                         dt=_seconds(args.dt, "--dt"), importers=frameworks)
+                         dt=_seconds(args.dt, "--dt"), importers=frameworks or None)
     for name, entry in report["frameworks"].items():
         if "skipped" in entry:
             print(f"  {name}: skipped ({entry['skipped']})")

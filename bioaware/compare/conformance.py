@@ -82,18 +82,24 @@ def run_snntorch(graph, raster: np.ndarray, step: float, shape: tuple) -> dict[s
     return hooked_run(model, raster, shape, True)
 
 
-def run_sinabs(graph, raster: np.ndarray, step: float, shape: tuple) -> dict[str, np.ndarray]:
-    import sinabs
+def sequence_run(model, raster: np.ndarray, shape: tuple) -> dict[str, np.ndarray]:
+    """Run a model that takes the whole sequence at once ([T, *shape], sinabs' squeezed layers); [T, n] per module."""
     import torch
 
-    model = sinabs.from_nir(graph, batch_size=1).float()
     recorded = {}
-    for name, module in model.named_modules():
-        if name and "." not in name:
-            module.register_forward_hook(lambda _m, _i, out, name=name: recorded.__setitem__(name, out))
+    hooks = [module.register_forward_hook(lambda _m, _i, out, name=name: recorded.__setitem__(name, out))
+             for name, module in model.named_modules() if name and "." not in name]
     with torch.no_grad():
         model(torch.as_tensor(raster, dtype=torch.float32).reshape(len(raster), *shape))
+    for h in hooks:
+        h.remove()
     return {name: out.reshape(len(raster), -1).numpy() for name, out in recorded.items() if torch.is_tensor(out)}
+
+
+def run_sinabs(graph, raster: np.ndarray, step: float, shape: tuple) -> dict[str, np.ndarray]:
+    import sinabs
+
+    return sequence_run(sinabs.from_nir(graph, batch_size=1).float(), raster, shape)
 
 
 def _differences_norse(parsed: ParsedGraph, step: float, charge: float) -> list[str]:
