@@ -117,30 +117,34 @@ def network_from_nir(graph, inputs: dict[str, SpikeTrains], *, dt: float | None 
         raise BioawareError(f"--dt must be a positive number of seconds, got {dt}")
     if device:
         use_device(device)
-    groups: dict[str, object] = {}
-    built = BrianGraph(None, parsed, groups, dt=dt, convention=convention)
-    objects = []
     unknown = set(inputs) - set(parsed.inputs)
     if unknown:
         raise BioawareError(f"{parsed.path}: input given for {sorted(unknown)}, but the graph's Input nodes are "
                             f"{parsed.inputs}")
+    neurons = [n for n, p in parsed.populations.items() if p.kind in NEURONS and p.kind != "Threshold"]
+    for name in record:
+        if name not in neurons:
+            raise BioawareError(f"--record: '{name}' is not a neuron node of {parsed.path} (neuron nodes: {neurons})")
+    empty = SpikeTrains(np.zeros(0, int), np.zeros(0))
+    steps = {name: _input_steps(parsed.populations[name], inputs.get(name, empty), dt) for name in parsed.inputs}
+    for pop in parsed.populations.values():
+        if pop.kind in NEURONS and pop.refractory > 0 and solver(pop.kind, pop.params)[0] == "alpha_synapse":
+            raise BioawareError(f"{parsed.path}: node '{pop.name}': CubaLIF with τ_syn = τ_mem has no refractory "
+                                "period in Brian2's exact solver; drop refractory_period from its metadata")
+    # every check is done: only now Brian2 objects are made (one that is made and dropped warns)
+    groups: dict[str, object] = {}
+    built = BrianGraph(None, parsed, groups, dt=dt, convention=convention)
     for name, pop in parsed.populations.items():
-        if pop.kind == "Output":
-            continue
         if pop.kind == "Input":
-            trains = inputs.get(name, SpikeTrains(np.zeros(0, int), np.zeros(0)))
-            groups[name] = _generator(b2, pop, trains, dt, parsed.path)
-        else:
+            channels, step = steps[name]
+            groups[name] = b2.SpikeGeneratorGroup(pop.size, channels, step * dt * b2.second, dt=dt * b2.second,
+                                                  name=pop.ident)
+        elif pop.kind != "Output":
             groups[name] = _group(b2, pop, dt, convention)
-            objects += list(getattr(groups[name], "contained_objects", []))
     synapses = [_synapses(b2, parsed, p, groups, dt, convention) for p in parsed.pathways
                 if parsed.populations[p.target].kind != "Output"]
     watched = set(record) | {p.source for p in parsed.pathways
                              if parsed.populations[p.target].kind == "Output" and not parsed.populations[p.source].spiking}
-    for name in record:
-        if name not in groups or parsed.populations[name].kind in ("Input", "Threshold"):
-            raise BioawareError(f"--record: '{name}' is not a neuron node of {parsed.path} "
-                                f"(neuron nodes: {[n for n, p in parsed.populations.items() if p.kind in NEURONS]})")
     for name, pop in parsed.populations.items():
         if name not in groups:
             continue
@@ -153,7 +157,8 @@ def network_from_nir(graph, inputs: dict[str, SpikeTrains], *, dt: float | None 
     return built
 
 
-def _generator(b2, pop: Population, trains: SpikeTrains, dt: float, path: str):
+def _input_steps(pop: Population, trains: SpikeTrains, dt: float) -> tuple[np.ndarray, np.ndarray]:
+    """(channels, simulation step) of an Input's spikes, checked."""
     channels = np.asarray(trains.channels, dtype=int).reshape(-1)
     times = np.asarray(trains.times, dtype=float).reshape(-1)
     if channels.size != times.size:
@@ -166,7 +171,7 @@ def _generator(b2, pop: Population, trains: SpikeTrains, dt: float, path: str):
     if np.unique(channels * (step.max(initial=0) + 1) + step).size != channels.size:
         raise BioawareError(f"input for '{pop.name}': a channel spikes twice within one simulation step of "
                             f"{dt * 1e3:g} ms; choose a smaller --dt")
-    return b2.SpikeGeneratorGroup(pop.size, channels, step * dt * b2.second, dt=dt * b2.second, name=pop.ident)
+    return channels, step
 
 
 def _group(b2, pop: Population, dt: float, convention: SpikeConvention):
@@ -180,11 +185,8 @@ def _group(b2, pop: Population, dt: float, convention: SpikeConvention):
     elif model.threshold:
         kwargs["threshold"] = f"v {pop.threshold_test} v_th"
         kwargs["reset"] = "v = v - v_th" if pop.reset == "subtract" else "v = v_reset"
-        if file != "alpha_synapse":
+        if file != "alpha_synapse":  # (refused with a refractory period before any group is made)
             kwargs["refractory"] = pop.refractory * b2.second
-        elif pop.refractory > 0:
-            raise BioawareError(f"node '{pop.name}': CubaLIF with τ_syn = τ_mem has no refractory period in "
-                                "Brian2's exact solver; drop refractory_period from its metadata")
     group = b2.NeuronGroup(pop.size, equation_text(file), **kwargs)
     variables = model.variables(pop.params)
     if file == "alpha_synapse":  # one time constant for both

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import matplotlib
@@ -14,7 +15,9 @@ from bioaware.train.rundir import atomic_write  # noqa: E402
 
 
 def save_figure(fig, path: Path) -> None:
-    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight"))
+    with warnings.catch_warnings():  # labels in scripts the font lacks (node names are the user's) still draw
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight"))
     plt.close(fig)
 
 
