@@ -58,7 +58,7 @@ def test_lif_constant_current_fires_at_closed_form_times():
     tau, drive, sim_dt = 0.01, 1.5, 1e-5
     group = b2.NeuronGroup(1, equation_text("lif"), threshold="v >= v_th", reset="v = v_reset", method="exact",
                            dt=sim_dt * b2.second)
-    group.tau, group.i_ext, group.v_th, group.v_reset = tau * b2.second, drive, 1.0, 0.0
+    group.tau, group.r, group.i_bias, group.v_th, group.v_reset = tau * b2.second, 1.0, drive, 1.0, 0.0
     monitor = b2.SpikeMonitor(group)
     b2.Network(group, monitor).run(0.05 * b2.second)
     period = -tau * math.log(1 - 1 / drive)  # v(t) = I·(1 − e^(−t/τ)) reaches 1

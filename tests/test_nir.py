@@ -65,9 +65,13 @@ def _write_bad(tmp_path, mutate):
     return path
 
 
+def test_layer_specs_refuse_what_bioaware_models_do_not_have(tmp_path):
+    path = _write_bad(tmp_path, lambda g: g.nodes.__setitem__("hidden", nir.Threshold(threshold=np.ones(24))))
+    with pytest.raises(BioawareError, match="node 'hidden' is a Threshold, which bioaware cannot simulate"):
+        graph_to_layers(read_graph(path), path)
+
+
 @pytest.mark.parametrize("mutate, message", [
-    (lambda g: g.nodes.__setitem__("hidden", nir.Threshold(threshold=np.ones(24))),
-     "node 'hidden' is a Threshold, which bioaware cannot simulate"),
     (lambda g: g.nodes.__setitem__("reconstruction.weight", nir.Linear(np.ones((784, 23)))),
      "shape mismatch at 'reconstruction.weight': weight (784, 23) after a layer of 24"),
     (lambda g: g.nodes["hidden.weight"].weight.__setitem__((0, 0), np.nan),
@@ -75,7 +79,7 @@ def _write_bad(tmp_path, mutate):
     (lambda g: g.nodes.__setitem__("hidden.weight", nir.Conv2d(input_shape=(28, 28), weight=np.ones((24, 1, 3, 3)),
                                                                stride=1, padding=1, dilation=1, groups=1,
                                                                bias=np.zeros(24))),
-     "node 'hidden.weight' needs (channels, height, width) input, got shape (784,)"),
+     "shape mismatch at 'hidden.weight': needs (channels, height, width) input, got shape (784,)"),
 ])
 def test_bad_graphs_are_one_line_errors(tmp_path, mutate, message):
     path = _write_bad(tmp_path, mutate)

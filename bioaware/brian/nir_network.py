@@ -128,7 +128,7 @@ def network_from_nir(graph, inputs: dict[str, SpikeTrains], *, dt: float | None 
     empty = SpikeTrains(np.zeros(0, int), np.zeros(0))
     steps = {name: _input_steps(parsed.populations[name], inputs.get(name, empty), dt) for name in parsed.inputs}
     for pop in parsed.populations.values():
-        if pop.kind in NEURONS and pop.refractory > 0 and solver(pop.kind, pop.params)[0] == "alpha_synapse":
+        if pop.kind in NEURONS and 0 < pop.refractory < math.inf and solver(pop.kind, pop.params)[0] == "alpha_synapse":
             raise BioawareError(f"{parsed.path}: node '{pop.name}': CubaLIF with τ_syn = τ_mem has no refractory "
                                 "period in Brian2's exact solver; drop refractory_period from its metadata")
     # every check is done: only now Brian2 objects are made (one that is made and dropped warns)
@@ -182,12 +182,19 @@ def _group(b2, pop: Population, dt: float, convention: SpikeConvention):
         width = convention.step or dt  # a pulse lasts one step of the spike convention
         kwargs["dt"] = width * b2.second
         kwargs.update(threshold="x + i_bias > v_th")
-    elif model.threshold:
+    equations = equation_text(file)
+    if model.threshold and pop.kind != "Threshold":
         kwargs["threshold"] = f"v {pop.threshold_test} v_th"
         kwargs["reset"] = "v = v - v_th" if pop.reset == "subtract" else "v = v_reset"
-        if file != "alpha_synapse":  # (refused with a refractory period before any group is made)
+        if math.isinf(pop.refractory):  # spikes at most once: a flag, not a clamp (which alpha PSPs cannot have)
+            equations += "\nspiked : 1"
+            kwargs["threshold"] += " and spiked == 0"
+            kwargs["reset"] += "\nspiked = 1"
+            if file != "alpha_synapse":
+                kwargs["refractory"] = 0 * b2.second
+        elif file != "alpha_synapse":  # (refused with a refractory period before any group is made)
             kwargs["refractory"] = pop.refractory * b2.second
-    group = b2.NeuronGroup(pop.size, equation_text(file), **kwargs)
+    group = b2.NeuronGroup(pop.size, equations, **kwargs)
     variables = model.variables(pop.params)
     if file == "alpha_synapse":  # one time constant for both
         variables["tau"] = variables.pop("tau_mem")

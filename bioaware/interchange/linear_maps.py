@@ -103,6 +103,10 @@ def node_map(node, in_shape: tuple, name: str, path) -> tuple[sp.csr_matrix, tup
     import nir
 
     size = int(np.prod(in_shape))
+    for attr in ("weight", "bias", "scale"):
+        value = getattr(node, attr, None)
+        if value is not None and not np.all(np.isfinite(np.asarray(value, dtype=np.float64))):
+            raise BioawareError(f"{path}: node '{name}' has NaN or infinite {'weights' if attr == 'weight' else attr}")
     try:
         if isinstance(node, (nir.Linear, nir.Affine)):
             weight = np.asarray(node.weight, dtype=np.float64)
@@ -131,7 +135,7 @@ def node_map(node, in_shape: tuple, name: str, path) -> tuple[sp.csr_matrix, tup
         if isinstance(node, (nir.SumPool2d, nir.AvgPool2d)):
             return _pool(node, in_shape, isinstance(node, nir.AvgPool2d))
     except (ValueError, TypeError, IndexError) as exc:
-        raise BioawareError(f"{path}: shape mismatch at '{name}' ({type(node).__name__}): {exc}") from None
+        raise BioawareError(f"{path}: shape mismatch at '{name}': {exc}") from None
     raise BioawareError(f"{path}: node '{name}' is a {type(node).__name__}, which is not a weight node")
 
 

@@ -62,7 +62,7 @@ class Population:
     reset: str = "subtract"  # 'subtract' (v ← v − v_threshold, NIR 1.0) or 'to_value' (v ← v_reset)
     v_reset: np.ndarray | None = None
     threshold_test: str = ">"  # NIR: spike when v > v_threshold; '>=' where the graph's metadata says so
-    refractory: float = 0.0  # s, from metadata (NIR has none)
+    refractory: float = 0.0  # s, from metadata (NIR has none); inf: the neuron spikes at most once
     metadata: dict = field(default_factory=dict)
 
     @property
@@ -366,11 +366,14 @@ def _population(node, name, ident, kind, shape, graph_meta, path) -> Population:
             pop.reset, pop.v_reset = "to_value", np.full(n, float(meta.get("v_reset", 0.0)))
         if str(meta.get("threshold_test", "")).strip().startswith(">="):
             pop.threshold_test = ">="
+        period = meta.get("refractory_period", 0.0)
+        if meta.get("spikes_at_most_once") or str(period).strip().lower() in ("infinite", "inf"):
+            period = math.inf
         try:
-            pop.refractory = float(meta.get("refractory_period", 0.0))
+            pop.refractory = float(period)
         except (TypeError, ValueError):
             raise BioawareError(f"{path}: node '{name}': metadata refractory_period is not a number") from None
-        if not (math.isfinite(pop.refractory) and pop.refractory >= 0):
+        if math.isnan(pop.refractory) or pop.refractory < 0:
             raise BioawareError(f"{path}: node '{name}': refractory_period must be ≥ 0 s")
     return pop
 

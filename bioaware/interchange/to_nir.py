@@ -10,7 +10,7 @@ import numpy as np
 from bioaware.interchange.layers import DenseSpikingLayer, tau_from_leak
 from bioaware.train.rundir import atomic_write
 
-RESET_METADATA = {"reset": "to_zero", "v_reset": 0.0, "refractory_period": 0.0,
+RESET_METADATA = {"reset": "to_zero", "v_reset": 0.0, "refractory_period": 0.0, "threshold_test": ">= v_threshold",
                   "update_order": "decay, add input spikes, threshold, reset (all layers within the same step)"}
 
 
@@ -62,7 +62,7 @@ def layers_to_nir(layers: list[DenseSpikingLayer], dt: float, metadata: dict) ->
         previous = layer.name
     nodes["output"] = nir.Output({"output": np.array(out_shape)})
     edges.append((previous, "output"))
-    return nir.NIRGraph(nodes=nodes, edges=edges, metadata={"dt": dt, **metadata})
+    return nir.NIRGraph(nodes=nodes, edges=edges, metadata={"dt": dt, "spike_convention": "dirac", **metadata})
 
 
 def write_graph(graph: nir.NIRGraph, path: Path) -> None:
