@@ -11,6 +11,7 @@ import torch
 from bioaware.brian.equations import equation_text
 from bioaware.brian.network import simulate
 from bioaware.data.encoders import bernoulli_rate
+from bioaware.errors import BioawareError
 from bioaware.interchange.layers import DenseSpikingLayer, tau_from_leak
 from bioaware.models.functional.lif import LIFParameters
 from bioaware.models.roy_ae import RoyAutoencoder
@@ -226,7 +227,7 @@ def test_readout_layer_records_a_decaying_membrane():
 def test_alpha_layer_with_refractory_period_is_refused():
     tau = tau_from_leak(0.1, DT)
     layer = DenseSpikingLayer("cell", np.ones((1, 1)), 0.1, 1.0, {"refractory_period": 0.01}, tau_syn=tau)
-    with pytest.raises(ValueError, match="alpha-synapse neurons .* have no refractory period"):
+    with pytest.raises(BioawareError, match="node 'cell': CubaLIF with τ_syn = τ_mem has no refractory period"):
         simulate([layer], DT, np.ones((3, 1, 1)), DT)
 
 

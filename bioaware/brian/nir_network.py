@@ -48,18 +48,19 @@ class GraphRun:
     duration: float
     convention: str
     run_seconds: float
+    copies: int = 1  # spike index b·size + k is neuron k of copy b
 
     def counts(self, name: str) -> np.ndarray:
-        """Spikes per neuron of node `name`."""
+        """Spikes per neuron of node `name` (all copies, flat)."""
         index, _ = self.spikes[name]
-        return np.bincount(index, minlength=self.sizes[name]).astype(float)
+        return np.bincount(index, minlength=self.copies * self.sizes[name]).astype(float)
 
     def raster(self, name: str, step: float, steps: int) -> np.ndarray:
         """Spikes of `name` binned into `steps` bins of `step` s: array [steps, neurons]."""
         index, t = self.spikes[name]
         b = np.floor(t / step + 1e-9).astype(int)
         keep = b < steps
-        out = np.zeros((steps, self.sizes[name]))
+        out = np.zeros((steps, self.copies * self.sizes[name]))
         np.add.at(out, (b[keep], index[keep]), 1.0)
         return out
 
@@ -75,6 +76,7 @@ class BrianGraph:
     state_monitors: dict[str, object] = field(default_factory=dict)
     dt: float = DEFAULT_DT
     convention: SpikeConvention = SpikeConvention()
+    copies: int = 1
 
 
 def default_dt(parsed: ParsedGraph, convention: SpikeConvention) -> float:
@@ -97,13 +99,22 @@ def sources_and_targets(parsed: ParsedGraph) -> None:
 
 
 def network_from_nir(graph, inputs: dict[str, SpikeTrains], *, dt: float | None = None, spikes: str | None = None,
-                     record: tuple[str, ...] = (), device: str | None = None) -> BrianGraph:
+                     record: tuple[str, ...] | dict[str, list[int]] = (), device: str | None = None,
+                     copies: int = 1, window: float | None = None, order: str = "exact") -> BrianGraph:
     """A Brian2 network of `graph` (a NIR graph, or the path of a .nir file) driven by `inputs`.
 
     `spikes` is the spike convention ('dirac' or 'step:<dt>'; from the graph's metadata when None),
-    `dt` the simulation step in s (default: `default_dt`), `record` node names whose membrane v is
-    recorded every step (non-spiking nodes that feed an Output always are). `device` selects a
-    Brian2 device first (see `bioaware.brian.devices`); otherwise the current one is used.
+    `dt` the simulation step in s (default: `default_dt`). `record` names nodes whose membrane v is
+    recorded every step after input and before reset (a dict gives the neurons of the first copy);
+    non-spiking nodes that feed an Output always are. `device` selects a Brian2 device first (see
+    `bioaware.brian.devices`); otherwise the current one is used.
+
+    Many inputs in one build: `copies` independent copies of the network (channel c of copy b of an
+    Input is b·size + c; spikes come back with the same flat index), and `window` (s): every state is
+    set back to rest at each multiple of it, so that consecutive windows are independent trials.
+    `order = "matched"` runs every pathway within the step of its source's spike, in topological order
+    (decay, input, threshold, reset: the discrete-time update of bioaware's training); "exact" is
+    Brian2's standard schedule (a spike arrives one step later; converges to continuous time as dt → 0).
     """
     import brian2 as b2
 
@@ -115,6 +126,11 @@ def network_from_nir(graph, inputs: dict[str, SpikeTrains], *, dt: float | None 
     dt = float(dt) if dt else default_dt(parsed, convention)
     if not (math.isfinite(dt) and dt > 0):
         raise BioawareError(f"--dt must be a positive number of seconds, got {dt}")
+    if order not in ("exact", "matched"):
+        raise BioawareError(f"order must be 'exact' or 'matched', got {order!r}")
+    if int(copies) < 1:
+        raise BioawareError(f"copies must be ≥ 1, got {copies}")
+    depth = _depths(parsed) if order == "matched" else {}
     if device:
         use_device(device)
     unknown = set(inputs) - set(parsed.inputs)
@@ -126,45 +142,84 @@ def network_from_nir(graph, inputs: dict[str, SpikeTrains], *, dt: float | None 
         if name not in neurons:
             raise BioawareError(f"--record: '{name}' is not a neuron node of {parsed.path} (neuron nodes: {neurons})")
     empty = SpikeTrains(np.zeros(0, int), np.zeros(0))
-    steps = {name: _input_steps(parsed.populations[name], inputs.get(name, empty), dt) for name in parsed.inputs}
+    steps = {name: _input_steps(parsed.populations[name], inputs.get(name, empty), dt, copies)
+             for name in parsed.inputs}
     for pop in parsed.populations.values():
         if pop.kind in NEURONS and 0 < pop.refractory < math.inf and solver(pop.kind, pop.params)[0] == "alpha_synapse":
             raise BioawareError(f"{parsed.path}: node '{pop.name}': CubaLIF with τ_syn = τ_mem has no refractory "
                                 "period in Brian2's exact solver; drop refractory_period from its metadata")
     # every check is done: only now Brian2 objects are made (one that is made and dropped warns)
     groups: dict[str, object] = {}
-    built = BrianGraph(None, parsed, groups, dt=dt, convention=convention)
+    built = BrianGraph(None, parsed, groups, dt=dt, convention=convention, copies=int(copies))
+    objects = []
     for name, pop in parsed.populations.items():
         if pop.kind == "Input":
             channels, step = steps[name]
-            groups[name] = b2.SpikeGeneratorGroup(pop.size, channels, step * dt * b2.second, dt=dt * b2.second,
-                                                  name=pop.ident)
+            groups[name] = b2.SpikeGeneratorGroup(copies * pop.size, channels, step * dt * b2.second,
+                                                  dt=dt * b2.second, name=pop.ident)
         elif pop.kind != "Output":
-            groups[name] = _group(b2, pop, dt, convention)
-    synapses = [_synapses(b2, parsed, p, groups, dt, convention) for p in parsed.pathways
-                if parsed.populations[p.target].kind != "Output"]
-    watched = set(record) | {p.source for p in parsed.pathways
-                             if parsed.populations[p.target].kind == "Output" and not parsed.populations[p.source].spiking}
+            groups[name] = _group(b2, pop, dt, convention, copies)
+            if window:
+                objects.append(_window_reset(b2, groups[name], pop, window))
+            if name in depth and pop.spiking:
+                groups[name].thresholder["spike"].order = 2 * depth[name]
+    for p in parsed.pathways:
+        if parsed.populations[p.target].kind != "Output":
+            syn = _synapses(b2, parsed, p, groups, dt, convention, copies)
+            if syn is not None and p.target in depth:
+                syn.pre.when, syn.pre.order = "thresholds", 2 * depth[p.target] - 1
+            objects += [syn] if syn is not None else []
+    watched = {n: (list(record[n]) if isinstance(record, dict) else True) for n in record}
+    for p in parsed.pathways:
+        if parsed.populations[p.target].kind == "Output" and not parsed.populations[p.source].spiking:
+            watched.setdefault(p.source, list(range(parsed.populations[p.source].size)))
     for name, pop in parsed.populations.items():
         if name not in groups:
             continue
         if pop.spiking:
             built.spike_monitors[name] = b2.SpikeMonitor(groups[name], name=f"{pop.ident}_spikes")
         if name in watched:
-            built.state_monitors[name] = b2.StateMonitor(groups[name], "v", record=True, name=f"{pop.ident}_v")
-    built.network = b2.Network(*groups.values(), *[s for s in synapses if s is not None],
-                               *built.spike_monitors.values(), *built.state_monitors.values())
+            built.state_monitors[name] = b2.StateMonitor(groups[name], "v", record=watched[name], when="resets",
+                                                         order=-1, name=f"{pop.ident}_v")
+    built.network = b2.Network(*groups.values(), *objects, *built.spike_monitors.values(),
+                               *built.state_monitors.values())
     return built
 
 
-def _input_steps(pop: Population, trains: SpikeTrains, dt: float) -> tuple[np.ndarray, np.ndarray]:
-    """(channels, simulation step) of an Input's spikes, checked."""
+def _depths(parsed: ParsedGraph) -> dict[str, int]:
+    """Longest path (in pathways) from an Input to every population; matched order needs a DAG."""
+    if parsed.cycles():
+        raise BioawareError(f"{parsed.path}: matched order runs feed-forward graphs; this one has cycles "
+                            f"({parsed.cycles()}): use order 'exact'")
+    depth = {name: 0 for name in parsed.inputs}
+    changed = True
+    while changed:
+        changed = False
+        for p in parsed.pathways:
+            if p.source in depth and depth.get(p.target, -1) < depth[p.source] + 1:
+                depth[p.target] = depth[p.source] + 1
+                changed = True
+    return depth
+
+
+def _window_reset(b2, group, pop: Population, window: float):
+    """At each window start: v and I at rest, no refractory period or single spike carried over."""
+    fresh = ["v = 0"] + (["I = 0"] if "I" in group.variables else []) + \
+        (["spiked = 0"] if "spiked" in group.variables else []) + \
+        (["lastspike = -1e9 * second", "not_refractory = True"] if "lastspike" in group.variables else []) + \
+        (["x = 0"] if "x" in group.variables else [])
+    return group.run_regularly("\n".join(fresh), dt=window * b2.second, when="start", name=f"{pop.ident}_window")
+
+
+def _input_steps(pop: Population, trains: SpikeTrains, dt: float, copies: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """(channels, simulation step) of an Input's spikes (channels over all copies), checked."""
     channels = np.asarray(trains.channels, dtype=int).reshape(-1)
     times = np.asarray(trains.times, dtype=float).reshape(-1)
     if channels.size != times.size:
         raise BioawareError(f"input for '{pop.name}': {channels.size} channels but {times.size} times")
-    if channels.size and (channels.min() < 0 or channels.max() >= pop.size):
-        raise BioawareError(f"input for '{pop.name}': channel {int(channels.max())} outside its {pop.size} channels")
+    if channels.size and (channels.min() < 0 or channels.max() >= copies * pop.size):
+        raise BioawareError(f"input for '{pop.name}': channel {int(channels.max())} outside its "
+                            f"{copies * pop.size} channels")
     if times.size and (not np.all(np.isfinite(times)) or times.min() < 0):
         raise BioawareError(f"input for '{pop.name}': spike times must be finite and ≥ 0 s")
     step = np.round(times / dt).astype(np.int64)
@@ -174,7 +229,7 @@ def _input_steps(pop: Population, trains: SpikeTrains, dt: float) -> tuple[np.nd
     return channels, step
 
 
-def _group(b2, pop: Population, dt: float, convention: SpikeConvention):
+def _group(b2, pop: Population, dt: float, convention: SpikeConvention, copies: int = 1):
     model = NEURONS[pop.kind]
     file, method = solver(pop.kind, pop.params)
     kwargs = dict(method=method, name=pop.ident, dt=dt * b2.second)
@@ -194,32 +249,47 @@ def _group(b2, pop: Population, dt: float, convention: SpikeConvention):
                 kwargs["refractory"] = 0 * b2.second
         elif file != "alpha_synapse":  # (refused with a refractory period before any group is made)
             kwargs["refractory"] = pop.refractory * b2.second
-    group = b2.NeuronGroup(pop.size, equations, **kwargs)
+    group = b2.NeuronGroup(copies * pop.size, equations, **kwargs)
     variables = model.variables(pop.params)
     if file == "alpha_synapse":  # one time constant for both
         variables["tau"] = variables.pop("tau_mem")
         del variables["tau_syn"]
+    tile = lambda values: np.tile(values, copies)  # noqa: E731  every copy has the same parameters
     for var, (values, seconds) in variables.items():
-        setattr(group, var, values * b2.second if seconds else values)
+        setattr(group, var, tile(values) * b2.second if seconds else tile(values))
     if model.threshold:
-        group.v_th = pop.params[model.threshold]
+        group.v_th = tile(pop.params[model.threshold])
     if pop.v_reset is not None and "v_reset" in group.variables:
-        group.v_reset = pop.v_reset
+        group.v_reset = tile(pop.v_reset)
     if pop.bias is not None:
-        group.i_bias = pop.bias
+        group.i_bias = tile(pop.bias)
     if pop.kind == "Threshold":  # the input of a step counts only in that step
         group.run_regularly("x = 0", when="before_synapses", name=f"{pop.ident}_clear")
     return group
 
 
-def _synapses(b2, parsed: ParsedGraph, pathway, groups, dt: float, convention: SpikeConvention):
-    target = parsed.populations[pathway.target]
+def _synapses(b2, parsed: ParsedGraph, pathway, groups, dt: float, convention: SpikeConvention, copies: int = 1):
+    """One Synapses object for a pathway: `<target var>_post += w`, block-diagonal over copies.
+
+    A dense pathway without delays lets Brian2 generate its connectivity (`connect(j=...)`), which stays
+    fast for millions of synapses; others get explicit index arrays of their non-zero weights."""
+    target, source = parsed.populations[pathway.target], parsed.populations[pathway.source]
     model = NEURONS[target.kind]
     jump = model.jump(target.params)
     if target.kind == "Threshold":
         jump = jump / (convention.step or dt)
+    n_pre, n_post = source.size, target.size
+    syn_args = dict(model="w : 1", on_pre=f"{model.target}_post += w", dt=dt * b2.second,
+                    name=f"{source.ident}_to_{target.ident}"[:200])
+    terms = list(pathway.terms.items())
+    if len(terms) == 1 and terms[0][0] == 0 and terms[0][1].nnz > 0.5 * n_pre * n_post:
+        dense = terms[0][1].toarray() * convention.charge * jump[:, None]
+        syn = b2.Synapses(groups[pathway.source], groups[pathway.target], **syn_args)
+        syn.connect(j=f"k + (i // {n_pre}) * {n_post} for k in range({n_post})")
+        syn.w = np.tile(dense.T, (copies, 1)).ravel()  # presynaptic-neuron-major, copy by copy
+        return syn
     pre, post, weight, delay = [], [], [], []
-    for d, matrix in pathway.terms.items():
+    for d, matrix in terms:
         coo = matrix.tocoo()
         pre.append(coo.col)
         post.append(coo.row)
@@ -229,24 +299,26 @@ def _synapses(b2, parsed: ParsedGraph, pathway, groups, dt: float, convention: S
     keep = weight != 0
     if not keep.any():
         return None
-    source = parsed.populations[pathway.source]
-    syn = b2.Synapses(groups[pathway.source], groups[pathway.target], model="w : 1",
-                      on_pre=f"{model.target}_post += w", dt=dt * b2.second,
-                      name=f"{source.ident}_to_{target.ident}"[:200])
-    syn.connect(i=pre[keep], j=post[keep])
-    syn.w = weight[keep]
+    offsets = np.arange(copies)[:, None]
+    syn = b2.Synapses(groups[pathway.source], groups[pathway.target], **syn_args)
+    syn.connect(i=(pre[keep] + offsets * n_pre).ravel(), j=(post[keep] + offsets * n_post).ravel())
+    syn.w = np.tile(weight[keep], copies)
     if np.any(delay[keep] > 0):
-        syn.delay = delay[keep] * b2.second
+        syn.delay = np.tile(delay[keep], copies) * b2.second
     return syn
 
 
 def simulate_graph(graph, inputs: dict[str, SpikeTrains], duration: float, *, dt: float | None = None,
-                   spikes: str | None = None, record: tuple[str, ...] = (), device: str = "runtime",
-                   build_dir: Path | None = None) -> GraphRun:
-    """Build `graph` on `device`, run it for `duration` s and collect spikes and traces by node name."""
+                   spikes: str | None = None, record: tuple[str, ...] | dict[str, list[int]] = (),
+                   device: str = "runtime", build_dir: Path | None = None, threads: int = 0, copies: int = 1,
+                   window: float | None = None, order: str = "exact") -> GraphRun:
+    """Build `graph` on `device`, run it for `duration` s and collect spikes and traces by node name
+    (arguments as `network_from_nir`; `threads`: OpenMP threads of cpp_standalone)."""
     if not (math.isfinite(duration) and duration > 0):
         raise BioawareError(f"--duration must be a positive number of seconds, got {duration}")
-    built = network_from_nir(graph, inputs, dt=dt, spikes=spikes, record=record, device=device)
+    use_device(device, build_dir, threads)
+    built = network_from_nir(graph, inputs, dt=dt, spikes=spikes, record=record, copies=copies, window=window,
+                             order=order)
     import brian2 as b2
 
     start = time.perf_counter()
@@ -275,7 +347,7 @@ def _collect(built: BrianGraph, duration: float, seconds: float) -> GraphRun:
                 spikes[name] = spikes[source]
             elif source in traces:
                 traces[name] = traces[source]
-    return GraphRun(spikes, traces, sizes, built.dt, duration, str(built.convention), seconds)
+    return GraphRun(spikes, traces, sizes, built.dt, duration, str(built.convention), seconds, built.copies)
 
 
 def describe_graph(parsed: ParsedGraph) -> list[str]:
