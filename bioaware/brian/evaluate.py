@@ -9,7 +9,8 @@ from pathlib import Path
 import torch
 
 from bioaware.brian.network import simulate
-from bioaware.interchange.export import TRAINING_DT, trained_test_spikes
+from bioaware.interchange.export import TRAINING_DT, exported_graph, trained_test_spikes
+from bioaware.interchange.from_nir import graph_to_layers, read_graph
 from bioaware.train.metrics import normalised_mse, spike_mse
 from bioaware.train.rundir import atomic_write_text
 
@@ -19,7 +20,8 @@ def simulate_test_set(run_dir: Path, images: int = 1000, device: str = "cpp_stan
     """Reconstruction metrics of the exported network under Brian2, written to runs/<name>/simulate.json."""
     task, x_img, spikes = trained_test_spikes(run_dir, images, seed)
     start = time.perf_counter()
-    run = simulate(task.model.layer_specs(), TRAINING_DT, spikes.numpy(), TRAINING_DT * dt_factor, order=order,
+    path = exported_graph(Path(run_dir))  # the file is the contract: simulate what was exported
+    run = simulate(graph_to_layers(read_graph(path), path)[0], TRAINING_DT, spikes.numpy(), TRAINING_DT * dt_factor, order=order,
                    device=device, max_copies=copies)
     seconds = time.perf_counter() - start
     out = torch.from_numpy(run.counts("reconstruction", spikes.shape[0], TRAINING_DT).sum(0)).float()

@@ -240,15 +240,17 @@ def _group(b2, pop: Population, dt: float, convention: SpikeConvention, copies: 
     equations = equation_text(file)
     if model.threshold and pop.kind != "Threshold":
         kwargs["threshold"] = f"v {pop.threshold_test} v_th"
-        kwargs["reset"] = "v = v - v_th" if pop.reset == "subtract" else "v = v_reset"
+        kwargs["reset"] = {"subtract": "v = v - v_th", "to_value": "v = v_reset", "none": ""}[pop.reset]
         if math.isinf(pop.refractory):  # spikes at most once: a flag, not a clamp (which alpha PSPs cannot have)
             equations += "\nspiked : 1"
             kwargs["threshold"] += " and spiked == 0"
-            kwargs["reset"] += "\nspiked = 1"
+            kwargs["reset"] += "\nspiked = 1" if kwargs["reset"] else "spiked = 1"
             if file != "alpha_synapse":
                 kwargs["refractory"] = 0 * b2.second
         elif file != "alpha_synapse":  # (refused with a refractory period before any group is made)
             kwargs["refractory"] = pop.refractory * b2.second
+    if not kwargs.get("reset"):
+        kwargs.pop("reset", None)
     group = b2.NeuronGroup(copies * pop.size, equations, **kwargs)
     variables = model.variables(pop.params)
     if file == "alpha_synapse":  # one time constant for both
@@ -363,7 +365,7 @@ def describe_graph(parsed: ParsedGraph) -> list[str]:
             file, method = solver(pop.kind, pop.params)
             what = f"NeuronGroup of {pop.size}, equations/{file}.eqs ({method})"
             if NEURONS[pop.kind].threshold and pop.kind != "Threshold":
-                reset = "v ← v − v_th" if pop.reset == "subtract" else "v ← v_reset"
+                reset = {"subtract": "v ← v − v_th", "to_value": "v ← v_reset", "none": "no reset"}[pop.reset]
                 what += f", spike when v {pop.threshold_test} v_th, {reset}"
             if pop.refractory:
                 what += f", refractory {pop.refractory * 1e3:g} ms"

@@ -20,7 +20,8 @@ from bioaware.brian.network import simulate
 from bioaware.compare.figures import membrane_overlay, raster_overlay
 from bioaware.compare.page import html_page, html_table
 from bioaware.compare.spike_metrics import count_correlation, matched_fraction, van_rossum_distance
-from bioaware.interchange.export import TRAINING_DT, trained_test_spikes
+from bioaware.interchange.export import TRAINING_DT, exported_graph, trained_test_spikes
+from bioaware.interchange.from_nir import graph_to_layers, read_graph
 from bioaware.log import info
 from bioaware.train.figures import reconstruction_grid
 from bioaware.train.metrics import normalised_mse
@@ -35,7 +36,8 @@ def compare_run(run_dir: Path, images: int = 20, factors: tuple[float, ...] = (1
         out = task.model(spikes)
     steps = spikes.shape[0]
     reference = trained_reference(out)
-    layers = task.model.layer_specs()
+    path = exported_graph(Path(run_dir))  # the file is the contract: compare what was exported
+    layers, _ = graph_to_layers(read_graph(path), path)
     x = spikes.numpy()
     rows, brian_counts, traces = [], {}, {}
     # membrane traces of the output neurons of image 0 that the trained model drives hardest

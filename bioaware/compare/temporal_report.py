@@ -19,7 +19,9 @@ from bioaware.brian.temporal import simulate_alpha
 from bioaware.compare.figures import plt
 from bioaware.compare.page import html_page, html_table
 from bioaware.data.encoders import add_noise, latency_decode
-from bioaware.interchange.export import TIME_UNIT, load_trained
+from bioaware.interchange.export import TIME_UNIT, exported_graph, load_trained
+from bioaware.interchange.from_nir import read_graph
+from bioaware.interchange.temporal_nir import temporal_from_nir
 from bioaware.log import info
 from bioaware.models.functional.alpha_spike import alpha_potential
 from bioaware.train.figures import reconstruction_grid, save_figure
@@ -55,7 +57,8 @@ def compare_temporal(run_dir: Path, images: int = 100, steps: tuple[float, ...] 
     x = np.where(inputs.numpy() < tc["no_spike_time"], inputs.double().numpy(), np.inf)
     decode = lambda t: latency_decode(torch.from_numpy(np.minimum(t, 1e3)), tc["latency"], tc["invert"])  # noqa: E731
     pixel_mse = lambda t: float((decode(t).float() - x_img).pow(2).mean())  # noqa: E731
-    layers = task.model.layer_specs()
+    path = exported_graph(Path(run_dir))  # the file is the contract: compare what was exported
+    layers, _ = temporal_from_nir(read_graph(path))
     watched = [int(n) for n in np.argsort(reference["reconstruction"][0])[:3]]
     rows, runs = [], {}
     for step in steps:

@@ -20,7 +20,7 @@ import torch
 from bioaware.brian.ttfs import simulate_ttfs, undelayed
 from bioaware.compare.figures import plt
 from bioaware.compare.page import html_page
-from bioaware.interchange.export import TRAINING_DT, export_nir, load_trained, ttfs_networks
+from bioaware.interchange.export import TRAINING_DT, exported_graph, load_trained, ttfs_networks
 from bioaware.interchange.from_nir import graph_to_layers, read_graph
 from bioaware.log import info
 from bioaware.train.figures import reconstruction_grid, save_figure
@@ -61,7 +61,7 @@ def compare_ttfs(run_dir: Path, images: int = 100, factors: tuple[float, ...] = 
     task, config = load_trained(run_dir)
     steps = config["ttfs"]["steps"]
     data = load_images(DataSection(**config["data"]))
-    folder = export_nir(run_dir)
+    folder = exported_graph(Path(run_dir), name=f"{next(iter(ttfs_networks(task)))}.nir").parent
     out = RunDir(run_dir).path / "compare"
     out.mkdir(exist_ok=True)
     report: dict = {"run": Path(run_dir).name, "images": images, "factors": list(factors), "device": device}

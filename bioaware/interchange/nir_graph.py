@@ -59,7 +59,7 @@ class Population:
     shape: tuple
     params: dict[str, np.ndarray] = field(default_factory=dict)
     bias: np.ndarray | None = None  # constant input current per neuron (sum of the biases that reach it)
-    reset: str = "subtract"  # 'subtract' (v ← v − v_threshold, NIR 1.0) or 'to_value' (v ← v_reset)
+    reset: str = "subtract"  # 'subtract' (v ← v − v_threshold, NIR 1.0), 'to_value' (v ← v_reset), 'none'
     v_reset: np.ndarray | None = None
     threshold_test: str = ">"  # NIR: spike when v > v_threshold; '>=' where the graph's metadata says so
     refractory: float = 0.0  # s, from metadata (NIR has none); inf: the neuron spikes at most once
@@ -364,6 +364,8 @@ def _population(node, name, ident, kind, shape, graph_meta, path) -> Population:
             pop.reset, pop.v_reset = "to_value", _values(node, "v_reset", n, name, path)
         elif meta.get("reset") == "to_zero" or "v_reset" in meta:
             pop.reset, pop.v_reset = "to_value", np.full(n, float(meta.get("v_reset", 0.0)))
+        elif str(meta.get("reset", "")).startswith("none"):
+            pop.reset = "none"
         if str(meta.get("threshold_test", "")).strip().startswith(">="):
             pop.threshold_test = ">="
         period = meta.get("refractory_period", 0.0)

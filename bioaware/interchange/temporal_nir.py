@@ -17,6 +17,7 @@ import nir
 import numpy as np
 
 SINGLE_SPIKE = {"refractory_period": "infinite", "spikes_at_most_once": True, "reset": "none (spikes once)",
+                "threshold_test": ">= v_threshold",
                 "psp": "alpha: w·(t − tᵢ)·exp(−K·(t − tᵢ)), τ_syn = τ_mem = unit/K"}
 
 
@@ -61,7 +62,8 @@ def temporal_to_nir(layers: list[AlphaLayerSpec], unit: float, metadata: dict) -
         previous = layer.name
     nodes["output"] = nir.Output({"output": np.array([layers[-1].size])})
     edges.append((previous, "output"))
-    return nir.NIRGraph(nodes=nodes, edges=edges, metadata={"time_unit_s": unit, **metadata})
+    return nir.NIRGraph(nodes=nodes, edges=edges, metadata={"time_unit_s": unit, "spike_convention": "dirac",
+                                                             **metadata})
 
 
 def temporal_from_nir(graph: nir.NIRGraph) -> tuple[list[AlphaLayerSpec], float]:

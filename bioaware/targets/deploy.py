@@ -23,7 +23,7 @@ from bioaware.brian.network import simulate
 from bioaware.compare.page import html_page
 from bioaware.compare.report import layer_agreement, reconstruction_mse, trained_reference
 from bioaware.errors import BioawareError
-from bioaware.interchange.export import TRAINING_DT, export_nir, trained_test_spikes
+from bioaware.interchange.export import TRAINING_DT, exported_graph, trained_test_spikes
 from bioaware.interchange.from_nir import graph_to_layers, read_graph
 from bioaware.log import info
 from bioaware.targets.limits import raise_if_any
@@ -52,10 +52,7 @@ def deploy_run(run_dir: Path, target: str, images: int = 20, seed: int = 0,
                export_root: Path = Path("export")) -> dict:
     """Check limits, convert, run and compare; returns the report written to compare/targets/<target>.json."""
     module = target_module(target)
-    nir_path = export_root / Path(run_dir).name / "model.nir"
-    if not nir_path.is_file():
-        info(f"{nir_path} not found: exporting the run first")
-        export_nir(run_dir, export_root)
+    nir_path = exported_graph(Path(run_dir), export_root)
     graph = read_graph(nir_path)
     raise_if_any(module.check_limits(graph), TARGETS[target], nir_path)
     layers, _ = graph_to_layers(graph, nir_path)
