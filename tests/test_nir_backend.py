@@ -84,7 +84,7 @@ def test_network_from_nir_returns_a_named_brian2_network():
 
     case = lif_bias()
     built = network_from_nir(case.graph, {}, device="runtime")
-    assert set(built.spike_monitors) == {"lif", "in"}
+    assert set(built.spike_monitors) == {"lif"}
     built.network.run(20 * b2.ms)
     assert built.spike_monitors["lif"].num_spikes == np.sum(case.expected < 0.02) == 2
 

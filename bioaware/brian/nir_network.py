@@ -176,7 +176,7 @@ def network_from_nir(graph, inputs: dict[str, SpikeTrains], *, dt: float | None 
     for name, pop in parsed.populations.items():
         if name not in groups:
             continue
-        if pop.spiking:
+        if pop.spiking and pop.kind != "Input":  # the input's spikes are the caller's own
             built.spike_monitors[name] = b2.SpikeMonitor(groups[name], name=f"{pop.ident}_spikes")
         if name in watched:
             built.state_monitors[name] = b2.StateMonitor(groups[name], "v", record=watched[name], when="resets",
@@ -223,7 +223,8 @@ def _input_steps(pop: Population, trains: SpikeTrains, dt: float, copies: int = 
     if times.size and (not np.all(np.isfinite(times)) or times.min() < 0):
         raise BioawareError(f"input for '{pop.name}': spike times must be finite and ≥ 0 s")
     step = np.round(times / dt).astype(np.int64)
-    if np.unique(channels * (step.max(initial=0) + 1) + step).size != channels.size:
+    key = np.sort(channels * (step.max(initial=0) + 1) + step)
+    if np.any(key[1:] == key[:-1]):
         raise BioawareError(f"input for '{pop.name}': a channel spikes twice within one simulation step of "
                             f"{dt * 1e3:g} ms; choose a smaller --dt")
     return channels, step
@@ -256,15 +257,20 @@ def _group(b2, pop: Population, dt: float, convention: SpikeConvention, copies: 
     if file == "alpha_synapse":  # one time constant for both
         variables["tau"] = variables.pop("tau_mem")
         del variables["tau_syn"]
-    tile = lambda values: np.tile(values, copies)  # noqa: E731  every copy has the same parameters
+    def assign(var: str, values: np.ndarray, seconds: bool = False) -> None:
+        """One value for the layer where all neurons share it (a fill, not an array, in standalone code);
+        every copy has the same parameters."""
+        value = values[0] if np.all(values == values[0]) else np.tile(values, copies)
+        setattr(group, var, value * b2.second if seconds else value)
+
     for var, (values, seconds) in variables.items():
-        setattr(group, var, tile(values) * b2.second if seconds else tile(values))
+        assign(var, values, seconds)
     if model.threshold:
-        group.v_th = tile(pop.params[model.threshold])
+        assign("v_th", pop.params[model.threshold])
     if pop.v_reset is not None and "v_reset" in group.variables:
-        group.v_reset = tile(pop.v_reset)
+        assign("v_reset", pop.v_reset)
     if pop.bias is not None:
-        group.i_bias = tile(pop.bias)
+        assign("i_bias", pop.bias)
     if pop.kind == "Threshold":  # the input of a step counts only in that step
         group.run_regularly("x = 0", when="before_synapses", name=f"{pop.ident}_clear")
     return group
