@@ -14,6 +14,7 @@ import importlib.util
 import json
 import math
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -223,7 +224,9 @@ def check_graph(graph, parsed: ParsedGraph, raster: np.ndarray, step: float, out
             entry["skipped"] = f"{package} is not installed"
             continue
         try:
-            produced = produce()
+            with warnings.catch_warnings():  # the frameworks' deprecation notices are not the user's business
+                warnings.simplefilter("ignore")
+                produced = produce()
         except Exception as exc:  # an importer that refuses the graph is a finding, not a crash
             entry["skipped"] = f"{name} could not import or run the graph: {type(exc).__name__}: {exc}"[:300]
             continue

@@ -17,11 +17,13 @@ import numpy as np
 import torch
 
 from bioaware.brian.network import simulate
+from bioaware.compare.conformance import check_graph
 from bioaware.compare.figures import membrane_overlay, raster_overlay
 from bioaware.compare.page import html_page, html_table
 from bioaware.compare.spike_metrics import count_correlation, matched_fraction, van_rossum_distance
 from bioaware.interchange.export import TRAINING_DT, exported_graph, trained_test_spikes
 from bioaware.interchange.from_nir import graph_to_layers, read_graph
+from bioaware.interchange.nir_graph import parse_graph
 from bioaware.log import info
 from bioaware.train.figures import reconstruction_grid
 from bioaware.train.metrics import normalised_mse
@@ -71,6 +73,11 @@ def compare_run(run_dir: Path, images: int = 20, factors: tuple[float, ...] = (1
     grid = {"image": x_img.numpy(), "trained Σt": out.out_z.sum(0).numpy()}
     grid.update({f"{r['simulation']} Σt": brian_counts[r["simulation"]]["reconstruction"].sum(0) for r in rows[1:]})
     reconstruction_grid(grid, out_dir / "images.png", title=f"{report['run']}: test images")
+    # the same graph and the first image's spikes through every installed NIR importer (compare/check/)
+    graph = read_graph(path)
+    report["check"] = {name: {node: row.get("count_correlation") for node, row in entry["nodes"].items()}
+                       for name, entry in check_graph(graph, parse_graph(graph, str(path)), x[:, 0], TRAINING_DT,
+                                                      out_dir / "check", spikes="dirac")["frameworks"].items()}
     atomic_write_text(out_dir / "report.json", json.dumps(report, indent=2) + "\n")
     atomic_write_text(out_dir / "report.html", _html(report))
     return report
@@ -112,6 +119,8 @@ def _html(report: dict) -> str:
                      "'matched' runs Brian2 at the training step with the training update order and must agree exactly; "
                      "'exact' runs use Brian2's standard schedule (one simulation step of transmission per layer).</p>"
                      f"{html_table(header, rows)}"
+                     "<p>The exported graph through the other frameworks' NIR importers, first image: "
+                     "<a href='check/check.html'>check/check.html</a>.</p>"
                      "<h2>Reconstructions</h2><img src='images.png'><h2>Output raster, first image</h2>"
                      "<img src='raster_output.png'><h2>Output membrane (before reset), first image</h2>"
                      "<img src='membrane_output.png'><p>Neuromorphic targets (<code>bioaware deploy</code>): "
