@@ -2,7 +2,8 @@
 
 This module imports only numpy, brian2 and bioaware's light modules, so the environments that pin
 another Brian2 (brian2genn: 2.5.4 with numpy < 2; brian2cuda: 2.8.0) can run it as they are:
-`pip install --no-deps -e . pytest` there, then `python -m pytest tests/test_brian_reference.py`.
+`pip install --no-deps -e . pytest nir==1.0.4 h5py scipy` there, then
+`python -m pytest tests/test_brian_reference.py`.
 """
 
 import importlib.util

@@ -31,11 +31,11 @@ def test_import_is_light():
     assert out.split() == ["False", "False"]
 
 
-def test_brian_engine_needs_neither_torch_nor_scipy():
-    """The GPU environments (brian2 2.5.4 / 2.8.0) install bioaware without dependencies."""
+def test_brian_engine_needs_no_torch():
+    """The GPU environments (brian2 2.5.4 / 2.8.0) install bioaware with nir, h5py and scipy only."""
     import subprocess
 
-    code = ("import sys, bioaware.brian.network, bioaware.interchange.layers; "
-            "print('torch' in sys.modules, 'scipy' in sys.modules)")
+    code = ("import sys, bioaware.brian.network, bioaware.brian.nir_network, bioaware.interchange.layers; "
+            "print('torch' in sys.modules, 'matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]

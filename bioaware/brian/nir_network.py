@@ -237,7 +237,11 @@ def _group(b2, pop: Population, dt: float, convention: SpikeConvention, copies: 
     if pop.kind == "Threshold":
         width = convention.step or dt  # a pulse lasts one step of the spike convention
         kwargs["dt"] = width * b2.second
-        kwargs.update(threshold="x + i_bias > v_th")
+        kwargs.update(threshold="x + i_bias > v_th", reset="")
+        from brian2.utils.logger import BrianLogger
+
+        # its input pathways run on their sources' finer clock on purpose: say nothing about it
+        BrianLogger.suppress_name("synapses_dt_mismatch")
     equations = equation_text(file)
     if model.threshold and pop.kind != "Threshold":
         kwargs["threshold"] = f"v {pop.threshold_test} v_th"
@@ -250,8 +254,6 @@ def _group(b2, pop: Population, dt: float, convention: SpikeConvention, copies: 
                 kwargs["refractory"] = 0 * b2.second
         elif file != "alpha_synapse":  # (refused with a refractory period before any group is made)
             kwargs["refractory"] = pop.refractory * b2.second
-    if not kwargs.get("reset"):
-        kwargs.pop("reset", None)
     group = b2.NeuronGroup(copies * pop.size, equations, **kwargs)
     variables = model.variables(pop.params)
     if file == "alpha_synapse":  # one time constant for both
