@@ -95,7 +95,8 @@ def cmd_simulate(args) -> int:
         return _simulate_nir_file(args)
     from bioaware.brian.evaluate import simulate_test_set
 
-    r = simulate_test_set(Path(args.run), images=args.images, device=args.device or "cpp_standalone", dt_factor=args.dt_factor,
+    r = simulate_test_set(Path(args.run), images=args.images, device=args.device or "cpp_standalone",
+                          dt_factor=args.dt_factor,
                           order=args.order, copies=args.copies)
     print(f"{r['run']}: {r['images']} test images in Brian2 ({r['device']}, dt {r['dt_ms']:g} ms, {r['order']} order, "
           f"{r['copies']} copies × {r['windows']} windows): MSE {r['mse']:.4f}, Spike-MSE {r['spike_mse']:.3f}, "

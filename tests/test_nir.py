@@ -67,7 +67,7 @@ def _write_bad(tmp_path, mutate):
 
 def test_layer_specs_refuse_what_bioaware_models_do_not_have(tmp_path):
     path = _write_bad(tmp_path, lambda g: g.nodes.__setitem__("hidden", nir.Threshold(threshold=np.ones(24))))
-    with pytest.raises(BioawareError, match="node 'hidden' is a Threshold, which bioaware cannot simulate"):
+    with pytest.raises(BioawareError, match="node 'hidden' is a Threshold, which bioaware's trained-model layers"):
         graph_to_layers(read_graph(path), path)
 
 

@@ -21,7 +21,8 @@ def simulate_test_set(run_dir: Path, images: int = 1000, device: str = "cpp_stan
     task, x_img, spikes = trained_test_spikes(run_dir, images, seed)
     start = time.perf_counter()
     path = exported_graph(Path(run_dir))  # the file is the contract: simulate what was exported
-    run = simulate(graph_to_layers(read_graph(path), path)[0], TRAINING_DT, spikes.numpy(), TRAINING_DT * dt_factor, order=order,
+    layers, _ = graph_to_layers(read_graph(path), path)
+    run = simulate(layers, TRAINING_DT, spikes.numpy(), TRAINING_DT * dt_factor, order=order,
                    device=device, max_copies=copies)
     seconds = time.perf_counter() - start
     out = torch.from_numpy(run.counts("reconstruction", spikes.shape[0], TRAINING_DT).sum(0)).float()

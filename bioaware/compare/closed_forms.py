@@ -80,7 +80,7 @@ def alpha_psp(tau=0.005, w=3.0, theta=1.0, at=0.002) -> ClosedForm:
 
 def biexponential_psp(tau_syn=0.002, tau_mem=0.008, w=8.0, theta=1.0, at=0.001) -> ClosedForm:
     """CubaLIF with τ_syn ≠ τ_mem, one spike (I jumps by w·w_in/τ_syn = w with w_in = τ_syn):
-    v = w·τ_syn/(τ_syn − τ_mem)·(e^(−t/τ_syn) − e^(−t/τ_mem)) (R = 1), first crossing of θ found by root search."""
+    v = w·τ_syn/(τ_syn − τ_mem)·(e^(−t/τ_syn) − e^(−t/τ_mem)) (R = 1), its first crossing of θ by root search."""
     def v(t):
         return w * tau_syn / (tau_syn - tau_mem) * (math.exp(-t / tau_syn) - math.exp(-t / tau_mem)) - theta
     peak = math.log(tau_syn / tau_mem) * tau_syn * tau_mem / (tau_syn - tau_mem)

@@ -31,6 +31,7 @@ from bioaware.interchange.spike_convention import parse_convention
 from bioaware.train.rundir import atomic_write_text, git_commit, package_versions
 
 AGREEMENT = 0.99  # count correlation above which a node agrees
+DROPPED = "the imported model has no module for this node (dropped or renamed on import)"
 
 
 def _module_key(name: str) -> str:
@@ -234,7 +235,7 @@ def check_graph(graph, parsed: ParsedGraph, raster: np.ndarray, step: float, out
         for n in watched:
             got = by_key.get(_module_key(n)) if _module_key(n) in by_key else by_key.get(_module_key(n.split(".")[0]))
             if got is None or got.shape[1] != reference[n].shape[1]:
-                entry["nodes"][n] = {"missing": "the imported model has no module for this node (dropped or renamed on import)"}
+                entry["nodes"][n] = {"missing": DROPPED}
                 continue
             got = np.clip(np.round(got), 0, None)
             row = node_row(reference[n], got)
@@ -247,7 +248,7 @@ def check_graph(graph, parsed: ParsedGraph, raster: np.ndarray, step: float, out
             got = by_key.get(_module_key(n))
             t, v = run.traces[n]
             if got is None or got.shape[1] != v.shape[0]:
-                entry["nodes"][n] = {"missing": "the imported model has no module for this node (dropped or renamed on import)"}
+                entry["nodes"][n] = {"missing": DROPPED}
                 continue
             row = trace_row(t, v, got, step, run.dt)
             row["agrees"] = bool(row["trace_correlation"] >= AGREEMENT)

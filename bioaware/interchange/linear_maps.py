@@ -20,8 +20,8 @@ def _pair(value, dims: int = 2) -> tuple[int, ...]:
 
 def _window_map(in_shape, out_channels, kernel, stride, padding, weight_of, dilation=(1, 1),
                 groups: int = 1) -> tuple[sp.csr_matrix, tuple]:
-    """Sparse matrix of a 2-D sliding window: output (o, y, x) sums weight_of(o, c, ky, kx) · input (g·C/G + c, y', x')
-    over the C/G input channels c of output o's group g."""
+    """Sparse matrix of a 2-D sliding window: output (o, y, x) sums weight_of(o, c, ky, kx) ·
+    input (g·C/G + c, y', x') over the C/G input channels c of output o's group g."""
     c_in, h, w = in_shape
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     h_out, w_out = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1

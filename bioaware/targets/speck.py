@@ -22,7 +22,7 @@ from pathlib import Path
 import nir
 import numpy as np
 
-from bioaware.interchange.from_nir import chain, input_shape
+from bioaware.interchange.from_nir import chain_nodes, input_shape
 from bioaware.interchange.layers import DenseSpikingLayer
 from bioaware.targets.limits import Violation
 
@@ -67,7 +67,7 @@ def _walk(graph: nir.NIRGraph) -> tuple[list[Violation], list[tuple[str, int, in
     """(violations named by node, (weight node, kernel memory, neuron memory) of every layer), input to output."""
     found, needs = [], []
     shape = input_shape(graph)
-    for name in chain(graph)[1:-1]:
+    for name in chain_nodes(graph)[1:-1]:
         node = graph.nodes[name]
         if isinstance(node, (nir.Conv2d, nir.Linear, nir.Affine)):
             if isinstance(node, nir.Conv2d):
