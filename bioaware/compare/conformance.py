@@ -104,10 +104,18 @@ def run_sinabs(graph, raster: np.ndarray, step: float, shape: tuple) -> dict[str
     return sequence_run(sinabs.from_nir(graph, batch_size=1).float(), raster, shape)
 
 
+def _pulse_reading(parsed: ParsedGraph, step: float, charge: float) -> list[str]:
+    """Leaky neurons of discrete-time frameworks take a spike as a one-step pulse; a Dirac graph means more."""
+    leaky = any(p.kind in ("LIF", "LI", "CubaLIF", "CubaLI") for p in parsed.populations.values())
+    return [f"a spike is read as a one-step pulse (step:{step * 1e3:g}ms), the file means a Dirac: leaky neurons "
+            f"get {step:g}× the charge"] if leaky and charge == 1.0 else []
+
+
 def _differences_norse(parsed: ParsedGraph, step: float, charge: float) -> list[str]:
     kinds = {p.kind for p in parsed.populations.values()}
-    out = ["τ discretised by Euler (v += Δt/τ·(v_leak − v + I)), Brian2 integrates exactly"] \
-        if kinds & {"LIF", "CubaLIF", "LI", "CubaLI"} else []
+    out = _pulse_reading(parsed, step, charge)
+    if kinds & {"LIF", "CubaLIF", "LI", "CubaLI"}:
+        out.append("τ discretised by Euler (v += Δt/τ·(v_leak − v + I)), Brian2 integrates exactly")
     if any(p.kind in ("LIF", "LI", "CubaLIF", "CubaLI") and not np.allclose(p.params["r"], 1.0)
            for p in parsed.populations.values()):
         out.append("r of leaky neurons is ignored (taken as 1)")
@@ -120,7 +128,7 @@ def _differences_norse(parsed: ParsedGraph, step: float, charge: float) -> list[
 
 def _differences_snntorch(parsed: ParsedGraph, step: float, charge: float) -> list[str]:
     kinds = {p.kind for p in parsed.populations.values()}
-    out = []
+    out = _pulse_reading(parsed, step, charge)
     if kinds & {"LIF", "CubaLIF"}:
         out.append("τ discretised as β = 1 − Δt/τ with Δt fixed at 0.1 ms (Euler), Brian2 integrates exactly")
         if not math.isclose(step, 1e-4, rel_tol=1e-6):

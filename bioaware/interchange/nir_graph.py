@@ -304,7 +304,21 @@ def parse_graph(graph: nir.NIRGraph, path: str | Path = "<graph>") -> ParsedGrap
     for p in pathways:
         if p.target in populations and populations[p.target].kind == "Input":
             raise BioawareError(f"{path}: Input node '{p.target}' has incoming edges")
-    return ParsedGraph(path, populations, pathways, dict(graph.metadata or {}), node_types)
+    return ParsedGraph(path, _in_pipeline_order(populations, pathways), pathways, dict(graph.metadata or {}),
+                       node_types)
+
+
+def _in_pipeline_order(populations: dict[str, Population], pathways: list[Pathway]) -> dict[str, Population]:
+    """Populations by their distance (in pathways) from the Inputs, then by name; Outputs last."""
+    distance = {n: 0 for n, p in populations.items() if p.kind == "Input"}
+    frontier = list(distance)
+    while frontier:
+        reached = [p.target for p in pathways if p.source in frontier and p.target not in distance]
+        for name in reached:
+            distance[name] = distance[next(p.source for p in pathways if p.target == name and p.source in frontier)] + 1
+        frontier = list(dict.fromkeys(reached))
+    key = lambda n: (populations[n].kind == "Output", distance.get(n, len(populations)), n)  # noqa: E731
+    return {n: populations[n] for n in sorted(populations, key=key)}
 
 
 def _infer_shapes(nodes, node_types, pred, succ, path) -> dict[str, tuple]:
