@@ -346,14 +346,15 @@ def parser() -> argparse.ArgumentParser:
     i.add_argument("file", help="NIR file, e.g. export/roy_ae_mnist/model.nir")
     i.set_defaults(func=cmd_inspect)
     k = sub.add_parser("check", help="one NIR file and input through Brian2 (reference) and every installed "
-                       "NIR importer (norse, snntorch, sinabs): per-node spike agreement and known differences")
+                       "NIR importer (norse, snntorch, sinabs, lava, pynn): per-node spike agreement and known "
+                       "differences")
     k.add_argument("file", help="NIR file")
     k.add_argument("--input", required=True, help="input spikes (.npz/.npy, as for simulate)")
     k.add_argument("--input-dt", help="the frameworks' step (s or with a unit); default: the input raster's dt or "
                    "the step of --spikes")
     k.add_argument("--spikes", help="what a spike means for Brian2: dirac or step:<dt> (default: the graph's metadata)")
     k.add_argument("--dt", help="Brian2's simulation step (default: 0.1 ms or τ_min/100, whichever is smaller)")
-    k.add_argument("--frameworks", help="comma-separated subset of norse,snntorch,sinabs (default: all installed)")
+    k.add_argument("--frameworks", help="comma-separated subset of norse,snntorch,sinabs,lava,pynn (default: all)")
     k.add_argument("--out", help="report folder (default: <file>_check beside it)")
     k.set_defaults(func=cmd_check)
     s = sub.add_parser("summary", help="Markdown table of finished runs beside the paper's figures")

@@ -96,3 +96,25 @@ def test_check_command_on_a_foreign_file(tmp_path, capsys):
     report = json.loads((tmp_path / "check" / "check.json").read_text())
     assert report["spike_convention"] == "step:0.1ms"
     assert report["frameworks"]["snntorch"]["nodes"]["1"]["count_correlation"] >= 0.99
+
+
+def test_check_runs_lava_and_pynn_on_a_layer_chain(tmp_path):
+    """A chain of LIF layers as bioaware exports it, through the Loihi target's Lava LIF and the SpiNNaker
+    target's PyNN writer (on PyNN's Brian2 backend)."""
+    pytest.importorskip("pyNN")
+    from bioaware.interchange.layers import DenseSpikingLayer
+    from bioaware.interchange.to_nir import layers_to_nir
+
+    rng = np.random.default_rng(0)
+    layers = [DenseSpikingLayer("hidden", rng.normal(0.05, 0.25, (30, 40)), 0.1, 1.0),
+              DenseSpikingLayer("out", rng.normal(0.2, 0.3, (10, 30)), 0.1, 1.0)]
+    graph = layers_to_nir(layers, 1e-3, {})
+    raster = (rng.random((40, 40)) < 0.2).astype(float)
+    report = check_graph(graph, parse_graph(graph, "chain"), raster, 1e-3, tmp_path, importers=("lava", "pynn"))
+    rows = report["frameworks"]["pynn"]["nodes"]
+    assert rows["hidden"]["count_correlation"] >= 0.9, rows
+    lava = report["frameworks"]["lava"]
+    if "skipped" in lava:
+        assert "Lava environment not found" in lava["skipped"]
+    else:
+        _agree(report, "lava", ["hidden"])

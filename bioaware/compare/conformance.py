@@ -1,8 +1,10 @@
 """`bioaware check FILE.nir`: one graph and one input through Brian2 and every installed NIR importer.
 
 Brian2 is the reference: it runs the file's continuous-time semantics at a fine dt. Each importer
-(`norse.torch.from_nir`, snnTorch's `import_from_nir`, `sinabs.from_nir`) builds its own discrete-time
-model from the same file and runs the same input raster step by step. Per spiking node: spike counts,
+(`norse.torch.from_nir`, snnTorch's `import_from_nir`, `sinabs.from_nir`; for chains of LIF/IF layers
+also Lava's LIF in its own environment and bioaware's PyNN writer on PyNN's Brian2 backend, as the
+Loihi and SpiNNaker targets run them) builds its own discrete-time model from the same file and runs
+the same input raster step by step. Per spiking node: spike counts,
 count correlation, spikes matched within one step, first-spike time error, and the known semantic
 differences between that importer and the file that can explain a disagreement.
 """
@@ -65,13 +67,13 @@ def hooked_run(model, raster: np.ndarray, shape: tuple, stateful: bool) -> dict[
     return {name: np.stack(v) for name, v in recorded.items()}
 
 
-def run_norse(graph, raster: np.ndarray, step: float, shape: tuple) -> dict[str, np.ndarray]:
+def run_norse(graph, raster: np.ndarray, step: float, shape: tuple, charge: float) -> dict[str, np.ndarray]:
     import norse.torch as norse
 
     return hooked_run(norse.from_nir(graph, dt=step, ignore_warnings=True), raster, shape, True)
 
 
-def run_snntorch(graph, raster: np.ndarray, step: float, shape: tuple) -> dict[str, np.ndarray]:
+def run_snntorch(graph, raster: np.ndarray, step: float, shape: tuple, charge: float) -> dict[str, np.ndarray]:
     import contextlib
     import io
 
@@ -98,10 +100,46 @@ def sequence_run(model, raster: np.ndarray, shape: tuple) -> dict[str, np.ndarra
     return {name: out.reshape(len(raster), -1).numpy() for name, out in recorded.items() if torch.is_tensor(out)}
 
 
-def run_sinabs(graph, raster: np.ndarray, step: float, shape: tuple) -> dict[str, np.ndarray]:
+def run_sinabs(graph, raster: np.ndarray, step: float, shape: tuple, charge: float) -> dict[str, np.ndarray]:
     import sinabs
 
     return sequence_run(sinabs.from_nir(graph, batch_size=1).float(), raster, shape)
+
+
+def _layer_specs(graph, step: float, charge: float):
+    """bioaware's layer specs of a chain graph read at step `step`, a spike carrying `charge`."""
+    import copy
+
+    from bioaware.interchange.from_nir import graph_to_layers
+
+    stepped = copy.copy(graph)
+    stepped.metadata = {**(graph.metadata or {}), "dt": step}
+    layers, _ = graph_to_layers(stepped, "<graph>")
+    for layer in layers:
+        layer.weight = layer.weight * charge
+    return layers
+
+
+def run_lava(graph, raster: np.ndarray, step: float, shape: tuple, charge: float) -> dict[str, np.ndarray]:
+    """Lava's floating-point LIF (its own environment, as the Loihi target)."""
+    from bioaware.targets.loihi import run_lava as lava
+
+    counts, _, _ = lava(_layer_specs(graph, step, charge), raster[:, None, :], "floating_pt", window=len(raster))
+    return {name: c[:, 0] for name, c in counts.items()}
+
+
+def run_pynn(graph, raster: np.ndarray, step: float, shape: tuple, charge: float) -> dict[str, np.ndarray]:
+    """bioaware's PyNN writer (IF_curr_delta) on PyNN's Brian2 backend, as the SpiNNaker target runs it."""
+    import tempfile
+
+    from bioaware.targets.spinnaker import pynn_counts, run_pynn as pynn, write_bundle
+
+    layers = _layer_specs(graph, step, charge)
+    with tempfile.TemporaryDirectory(prefix="bioaware-pynn-") as tmp:
+        bundle = Path(tmp) / "bundle.npz"
+        write_bundle(layers, raster[:, None, :], bundle, step)
+        result = pynn("brian2", bundle, Path(tmp) / "run")
+    return {name: c[:, 0] for name, c in pynn_counts(result, layers, len(raster), 1).items()}
 
 
 def _pulse_reading(parsed: ParsedGraph, step: float, charge: float) -> list[str]:
@@ -164,10 +202,26 @@ class Importer:
     differences: Callable[[ParsedGraph, float, float], list[str]]  # (graph, step s, charge of a spike)
 
 
+def _differences_chain(what: str) -> Callable[[ParsedGraph, float, float], list[str]]:
+    def differences(parsed: ParsedGraph, step: float, charge: float) -> list[str]:
+        out = [f"{what}: feed-forward chains of LIF/IF with one value per layer, no bias, reset to 0"]
+        if any(p.reset == "subtract" for p in parsed.populations.values() if p.spiking and p.kind != "Input"):
+            out.append("reset to 0, the file says reset by subtraction (NIR 1.0)")
+        if any(p.threshold_test == ">" for p in parsed.populations.values() if p.spiking and p.kind != "Input"):
+            out.append("spikes when v ≥ θ, the file says v > θ")
+        return out
+    return differences
+
+
 IMPORTERS: dict[str, Importer] = {
     "norse": Importer("norse", run_norse, _differences_norse),
     "snntorch": Importer("snntorch", run_snntorch, _differences_snntorch),
     "sinabs": Importer("sinabs", run_sinabs, _differences_sinabs),
+    "lava": Importer("numpy", run_lava, _differences_chain("Lava LIF (floating point, its own environment)")),
+    "pynn": Importer("pyNN", run_pynn, _differences_chain("bioaware's PyNN writer (IF_curr_delta on PyNN's "
+                                                          "Brian2 backend at the input's step, where input arriving "
+                                                          "in the step a neuron fires is lost in its reset; its "
+                                                          "one-step delay taken out)")),
 }
 
 
@@ -224,7 +278,7 @@ def check_graph(graph, parsed: ParsedGraph, raster: np.ndarray, step: float, out
     panels = {n: ([run.spikes[n]], ["Brian2 (reference)"]) for n in watched}
     charge = parse_convention(run.convention).charge
     runs = [(name, IMPORTERS[name].differences(parsed, step, charge), IMPORTERS[name].package,
-             lambda name=name: IMPORTERS[name].run(graph, flat, step, shape)) for name in chosen]
+             lambda name=name: IMPORTERS[name].run(graph, flat, step, shape, charge)) for name in chosen]
     runs += [(label, [], None, lambda fn=fn: fn(flat)) for label, fn in (originals or {}).items()]
     for name, differences, package, produce in runs:
         entry = {"nodes": {}, "differences": differences}

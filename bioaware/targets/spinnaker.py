@@ -46,12 +46,13 @@ def check_limits(graph: nir.NIRGraph) -> list[Violation]:
     return found
 
 
-def write_bundle(layers: list[DenseSpikingLayer], input_spikes: np.ndarray, path: Path) -> None:
-    arrays = {"layers": len(layers), "input": input_spikes.astype(np.uint8), "dt_ms": TRAINING_DT * 1e3,
-              "delay_ms": TRAINING_DT * 1e3}
+def write_bundle(layers: list[DenseSpikingLayer], input_spikes: np.ndarray, path: Path, dt: float = TRAINING_DT
+                 ) -> None:
+    """The PyNN runner's input: layers and spikes [T, images, N] at step `dt` (s), delays of one step."""
+    arrays = {"layers": len(layers), "input": input_spikes.astype(np.uint8), "dt_ms": dt * 1e3, "delay_ms": dt * 1e3}
     for k, layer in enumerate(layers):
         arrays.update({f"w{k}": np.asarray(layer.weight, dtype=np.float64),
-                       f"tau_m{k}": tau_from_leak(layer.leak, TRAINING_DT) * 1e3, f"v_thresh{k}": layer.v_th})
+                       f"tau_m{k}": tau_from_leak(layer.leak, dt) * 1e3, f"v_thresh{k}": layer.v_th})
     np.savez(path, **arrays)
 
 
