@@ -86,7 +86,8 @@ def simulate(layers: list[DenseSpikingLayer], dt: float, input_spikes: np.ndarra
     record = {name: list(index) for name, index in (record_v or {}).items()}
     run = simulate_graph(parsed, {"input": trains}, ((windows - 1) * window_steps + steps) * dt, dt=sim_dt,
                          spikes="dirac", record=record, device=device, build_dir=build_dir, threads=threads,
-                         copies=copies, window=window_steps * dt if windows > 1 else None, order=order)
+                         copies=copies, window=window_steps * dt if windows > 1 else None, order=order,
+                         record_when="resets")
     sizes = {layer.name: layer.size for layer in layers}
     spikes = {name: (index // sizes[name], index % sizes[name], t) for name, (index, t) in run.spikes.items()
               if name in sizes}

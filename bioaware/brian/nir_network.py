@@ -100,13 +100,15 @@ def sources_and_targets(parsed: ParsedGraph) -> None:
 
 def network_from_nir(graph, inputs: dict[str, SpikeTrains], *, dt: float | None = None, spikes: str | None = None,
                      record: tuple[str, ...] | dict[str, list[int]] = (), device: str | None = None,
-                     copies: int = 1, window: float | None = None, order: str = "exact") -> BrianGraph:
+                     copies: int = 1, window: float | None = None, order: str = "exact",
+                     record_when: str = "start") -> BrianGraph:
     """A Brian2 network of `graph` (a NIR graph, or the path of a .nir file) driven by `inputs`.
 
     `spikes` is the spike convention ('dirac' or 'step:<dt>'; from the graph's metadata when None),
     `dt` the simulation step in s (default: `default_dt`). `record` names nodes whose membrane v is
-    recorded every step after input and before reset (a dict gives the neurons of the first copy);
-    non-spiking nodes that feed an Output always are. `device` selects a Brian2 device first (see
+    recorded every step (a dict gives the neurons of the first copy); non-spiking nodes that feed an
+    Output always are. `record_when` is Brian2's slot: "start" gives v(t) at its own time t; "resets"
+    gives v after this step's update and input, before reset (what a discrete-time model's loss sees). `device` selects a Brian2 device first (see
     `bioaware.brian.devices`); otherwise the current one is used.
 
     Many inputs in one build: `copies` independent copies of the network (channel c of copy b of an
@@ -179,7 +181,7 @@ def network_from_nir(graph, inputs: dict[str, SpikeTrains], *, dt: float | None 
         if pop.spiking and pop.kind != "Input":  # the input's spikes are the caller's own
             built.spike_monitors[name] = b2.SpikeMonitor(groups[name], name=f"{pop.ident}_spikes")
         if name in watched:
-            built.state_monitors[name] = b2.StateMonitor(groups[name], "v", record=watched[name], when="resets",
+            built.state_monitors[name] = b2.StateMonitor(groups[name], "v", record=watched[name], when=record_when,
                                                          order=-1, name=f"{pop.ident}_v")
     built.network = b2.Network(*groups.values(), *objects, *built.spike_monitors.values(),
                                *built.state_monitors.values())
@@ -321,14 +323,14 @@ def _synapses(b2, parsed: ParsedGraph, pathway, groups, dt: float, convention: S
 def simulate_graph(graph, inputs: dict[str, SpikeTrains], duration: float, *, dt: float | None = None,
                    spikes: str | None = None, record: tuple[str, ...] | dict[str, list[int]] = (),
                    device: str = "runtime", build_dir: Path | None = None, threads: int = 0, copies: int = 1,
-                   window: float | None = None, order: str = "exact") -> GraphRun:
+                   window: float | None = None, order: str = "exact", record_when: str = "start") -> GraphRun:
     """Build `graph` on `device`, run it for `duration` s and collect spikes and traces by node name
     (arguments as `network_from_nir`; `threads`: OpenMP threads of cpp_standalone)."""
     if not (math.isfinite(duration) and duration > 0):
         raise BioawareError(f"--duration must be a positive number of seconds, got {duration}")
     use_device(device, build_dir, threads)
     built = network_from_nir(graph, inputs, dt=dt, spikes=spikes, record=record, copies=copies, window=window,
-                             order=order)
+                             order=order, record_when=record_when)
     import brian2 as b2
 
     start = time.perf_counter()
