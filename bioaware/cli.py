@@ -345,9 +345,10 @@ def parser() -> argparse.ArgumentParser:
     i = sub.add_parser("inspect", help="check any NIR file: nodes, shapes, edges, cycles, what each becomes in Brian2")
     i.add_argument("file", help="NIR file, e.g. export/roy_ae_mnist/model.nir")
     i.set_defaults(func=cmd_inspect)
-    k = sub.add_parser("check", help="one NIR file and input through Brian2 (reference) and every installed "
-                       "NIR importer (norse, snntorch, sinabs, lava, pynn): per-node spike agreement and known "
-                       "differences")
+    check_help = ("one NIR file and input through Brian2 (reference) and every installed NIR importer (norse, "
+                  "snntorch, sinabs, lava, pynn): per-node spike agreement and known differences")
+    k = sub.add_parser("check", help=check_help, description=check_help[0].upper() + check_help[1:] + ".",
+                       epilog="Writes check.json, check.html and a raster per node into --out.")
     k.add_argument("file", help="NIR file")
     k.add_argument("--input", required=True, help="input spikes (.npz/.npy, as for simulate)")
     k.add_argument("--input-dt", help="the frameworks' step (s or with a unit); default: the input raster's dt or "

@@ -39,3 +39,10 @@ def test_brian_engine_needs_no_torch():
             "print('torch' in sys.modules, 'matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_python_dash_m_bioaware_is_the_command():
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-m", "bioaware", "check", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "usage: bioaware check" in out.stdout
