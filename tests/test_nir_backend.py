@@ -116,3 +116,44 @@ def test_inspect_and_simulate_any_file(tmp_path, capsys):
     data = np.load(out / "spikes.npz")
     assert len(data["lif.times"]) == len(lif_bias().expected) == 5 and data["lif.v"].shape == (1, 1000)
     assert (out / "raster.png").stat().st_size > 0 and (out / "traces.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("dims, kwargs", [
+    (2, dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2), groups=2)),
+    (2, dict(stride=1, padding="same", dilation=1, groups=1)),
+    (1, dict(stride=2, padding=1, dilation=2, groups=1)),
+])
+def test_convolutions_compose_into_the_matrix_torch_computes(dims, kwargs):
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as F
+
+    from bioaware.interchange.linear_maps import node_map
+
+    rng = np.random.default_rng(0)
+    shape = (4, 7, 6) if dims == 2 else (4, 9)
+    weight = rng.normal(size=(6, 4 // kwargs["groups"], *((3,) * dims)))
+    bias = rng.normal(size=6)
+    node = (nir.Conv2d if dims == 2 else nir.Conv1d)(input_shape=np.array(shape[1:]) if dims == 2 else shape[1],
+                                                      weight=weight,
+                                                      bias=bias, **kwargs)
+    matrix, out_shape, node_bias = node_map(node, shape, "conv", "<test>")
+    x = rng.normal(size=shape)
+    conv = F.conv2d if dims == 2 else F.conv1d
+    ref = conv(torch.from_numpy(x)[None], torch.from_numpy(weight), torch.from_numpy(bias), **kwargs)[0].numpy()
+    assert out_shape == ref.shape
+    np.testing.assert_allclose(matrix @ x.ravel() + node_bias, ref.ravel(), atol=1e-10)
+
+
+def test_pooling_is_the_torch_window_sum_and_mean():
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as F
+
+    from bioaware.interchange.linear_maps import node_map
+
+    x = np.random.default_rng(1).normal(size=(3, 6, 6))
+    for node, ref in ((nir.SumPool2d(np.array([2, 2]), np.array([2, 2]), np.array([0, 0])),
+                       4 * F.avg_pool2d(torch.from_numpy(x)[None], 2)[0]),
+                      (nir.AvgPool2d(np.array([3, 3]), np.array([1, 1]), np.array([1, 1])),
+                       F.avg_pool2d(torch.from_numpy(x)[None], 3, 1, 1, count_include_pad=True)[0])):
+        matrix, shape, _ = node_map(node, x.shape, "pool", "<test>")
+        np.testing.assert_allclose(matrix @ x.ravel(), ref.numpy().ravel(), atol=1e-10)
