@@ -133,9 +133,8 @@ def test_convolutions_compose_into_the_matrix_torch_computes(dims, kwargs):
     shape = (4, 7, 6) if dims == 2 else (4, 9)
     weight = rng.normal(size=(6, 4 // kwargs["groups"], *((3,) * dims)))
     bias = rng.normal(size=6)
-    node = (nir.Conv2d if dims == 2 else nir.Conv1d)(input_shape=np.array(shape[1:]) if dims == 2 else shape[1],
-                                                      weight=weight,
-                                                      bias=bias, **kwargs)
+    make = nir.Conv2d if dims == 2 else nir.Conv1d
+    node = make(input_shape=np.array(shape[1:]) if dims == 2 else shape[1], weight=weight, bias=bias, **kwargs)
     matrix, out_shape, node_bias = node_map(node, shape, "conv", "<test>")
     x = rng.normal(size=shape)
     conv = F.conv2d if dims == 2 else F.conv1d
