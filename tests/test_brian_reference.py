@@ -53,7 +53,7 @@ def test_matched_equals_numpy_and_exact_converges(leak):
 @pytest.mark.parametrize("device, module", [("cuda_standalone", "brian2cuda"), ("genn", "brian2genn")])
 def test_gpu_device_equals_numpy(device, module, tmp_path):
     if importlib.util.find_spec(module) is None:
-        pytest.skip(f"{module} is not installed (it needs its own environment, see README 'Exact dynamics')")
+        pytest.skip(f"{module} is not installed (it needs its own environment, see docs/brian2.md)")
     if shutil.which("nvidia-smi") is None:
         pytest.skip("no NVIDIA GPU here (nvidia-smi not found)")
     layers, x = network(0.1)

@@ -2,7 +2,7 @@
 
 runtime (numpy code generation: no compiler, for small cases and tests), cython (runtime with
 compiled loops), cpp_standalone (one C++ program per run; the default for batches).
-cuda_standalone (brian2cuda) and genn (brian2genn) need their own environments (see README).
+cuda_standalone (brian2cuda) and genn (brian2genn) need their own environments (see docs/brian2.md).
 """
 
 from __future__ import annotations
@@ -31,13 +31,13 @@ def use_device(name: str, build_dir: Path | None = None, threads: int = 0) -> No
         try:
             import brian2cuda  # noqa: F401
         except ImportError:
-            raise BioawareError("device cuda_standalone needs brian2cuda (its own environment: see README, "
-                                "'GPU devices')") from None
+            raise BioawareError("device cuda_standalone needs brian2cuda (its own environment: see docs/brian2.md, "
+                                "'Devices')") from None
     if name == "genn":
         try:
             import brian2genn  # noqa: F401
         except ImportError:
-            raise BioawareError("device genn needs brian2genn and GeNN 4.x (see README, 'GPU devices')") from None
+            raise BioawareError("device genn needs brian2genn and GeNN 4.x (see docs/brian2.md, 'Devices')") from None
     brian2.set_device(name, build_on_run=False, directory=str(build_dir) if build_dir else None)
     if name == "cpp_standalone":
         brian2.prefs.devices.cpp_standalone.openmp_threads = threads
