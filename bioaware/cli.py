@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from bioaware.errors import BioawareError, Interrupted
+from bioaware.targets import TARGETS
 
 EPILOG = "Runs write runs/<name>/: config.json, provenance.json, metrics.jsonl, results.json, *.ckpt, figures/*.png."
 
@@ -336,9 +337,8 @@ def parser() -> argparse.ArgumentParser:
     a.set_defaults(func=cmd_analyse)
     y = sub.add_parser("deploy", help="run a trained run's NIR graph through a neuromorphic toolchain, vs Brian2")
     y.add_argument("run", help="run directory, e.g. runs/roy_ae_mnist")
-    y.add_argument("--target", required=True, choices=["loihi", "spinnaker", "speck"],
-                   help="loihi: Lava float + bit-accurate fixed point; spinnaker: sPyNNaker virtual-board mapping + "
-                        "PyNN on Brian2; speck: sinabs (+ chip config with samna)")
+    y.add_argument("--target", required=True, choices=list(TARGETS),
+                   help="; ".join(f"{name}: {what}" for name, (_, what) in TARGETS.items()))
     y.add_argument("--images", type=int, default=20, help="test images (default 20)")
     y.add_argument("--export-root", default="export", help="where the run's NIR graph is (default export/)")
     y.set_defaults(func=cmd_deploy)

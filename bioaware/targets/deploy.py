@@ -26,10 +26,10 @@ from bioaware.errors import BioawareError
 from bioaware.interchange.export import TRAINING_DT, exported_graph, trained_test_spikes
 from bioaware.interchange.from_nir import graph_to_layers, read_graph
 from bioaware.log import info
+from bioaware.targets import TARGETS
 from bioaware.targets.limits import raise_if_any
 from bioaware.train.rundir import RunDir, atomic_write_text
 
-TARGETS = {"loihi": "Loihi 2 (Lava)", "spinnaker": "SpiNNaker (sPyNNaker / PyNN)", "speck": "Speck (sinabs)"}
 
 
 @dataclass
@@ -54,7 +54,7 @@ def deploy_run(run_dir: Path, target: str, images: int = 20, seed: int = 0,
     module = target_module(target)
     nir_path = exported_graph(Path(run_dir), export_root)
     graph = read_graph(nir_path)
-    raise_if_any(module.check_limits(graph), TARGETS[target], nir_path)
+    raise_if_any(module.check_limits(graph), TARGETS[target][0], nir_path)
     layers, _ = graph_to_layers(graph, nir_path)
     task, x_img, spikes = trained_test_spikes(run_dir, images, seed)
     with torch.no_grad():
@@ -78,7 +78,7 @@ def deploy_run(run_dir: Path, target: str, images: int = 20, seed: int = 0,
         rows.append(row)
         info(f"{column.label}: output corr vs Brian2 {row['reconstruction']['vs_brian2']['count_correlation']:.4f}, "
              f"matched {row['reconstruction']['vs_brian2']['matched_within_1_step']:.4f}, MSE {mse:.4f}")
-    report = {"run": Path(run_dir).name, "target": target, "toolchain": TARGETS[target], "nir": str(nir_path),
+    report = {"run": Path(run_dir).name, "target": target, "toolchain": TARGETS[target][0], "nir": str(nir_path),
               "images": images, "steps": steps, "training_dt_ms": TRAINING_DT * 1e3,
               "trained_model_mse": reconstruction_mse(x_img, reference), "columns": rows}
     out = RunDir(Path(run_dir) / "compare").path
