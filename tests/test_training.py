@@ -101,3 +101,27 @@ def test_run_directory_records_everything(mnist_data, tmp_path):
     assert len(table) == 2 + 3
     assert any(line.startswith("| run | snn | mnist | 64 | 10 | 0.1 | 2.0 | bptt | True |")
                and f"{results['snn']['mse']:.4f}" in line for line in table)
+
+
+class _Payload:
+    """Pickles as a call that creates a file: what a crafted checkpoint could run on load."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        import pathlib
+
+        return pathlib.Path.touch, (pathlib.Path(self.marker),)
+
+
+def test_a_checkpoint_that_would_run_code_is_refused_without_running_it(tmp_path):
+    from bioaware.config import Config
+    from bioaware.train.checkpoint import load_checkpoint
+
+    marker = tmp_path / "payload_ran"
+    crafted = tmp_path / "snn.ckpt"
+    torch.save({"task": _Payload(marker), "fingerprint": {}}, crafted)
+    with pytest.raises(BioawareError, match="refused: the checkpoint holds objects other than tensors"):
+        load_checkpoint(crafted, Config().to_dict())
+    assert not marker.exists()

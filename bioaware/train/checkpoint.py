@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,11 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
 
 def load_checkpoint(path: Path, config: dict[str, Any]) -> dict[str, Any]:
     """Load `path` and check that it was written for `config`; a mismatch names the differing keys."""
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
+    try:  # tensors and plain values only: a checkpoint never runs code on load
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:
+        raise BioawareError(f"{path}: refused: the checkpoint holds objects other than tensors and plain values, "
+                            "and loading them could run code; use checkpoints written by bioaware") from None
     except Exception as exc:
         raise BioawareError(f"{path}: unreadable checkpoint ({type(exc).__name__}); delete it to start over") from None
     # keys added after the checkpoint (or the run's config.json) was written count as their default
