@@ -114,6 +114,21 @@ def test_export_command_on_a_trained_run(tmp_path, write_toml):
     trained = torch.load(run / "snn.ckpt", weights_only=False)["task"]["model"]
     assert np.allclose(layers[0].weight, trained["encoder.weight"].double().numpy(), atol=1e-7)
 
+    # the graph names its checkpoint: one written from another checkpoint is exported again before use
+    from bioaware.interchange.export import checkpoint_digest, exported_graph
+    from bioaware.train.checkpoint import save_checkpoint
+
+    assert nir.read(path).metadata["checkpoint_sha256"] == checkpoint_digest(run)
+    written = path.stat().st_mtime_ns
+    assert exported_graph(run, tmp_path / "export") == path and path.stat().st_mtime_ns == written  # reused
+    state = torch.load(run / "snn.ckpt", weights_only=True)
+    state["task"]["model"]["encoder.weight"] *= 2
+    save_checkpoint(run / "snn.ckpt", state)
+    exported_graph(run, tmp_path / "export")
+    layers, meta = graph_to_layers(read_graph(path), path)
+    assert meta["checkpoint_sha256"] == checkpoint_digest(run)
+    assert np.allclose(layers[0].weight, 2 * trained["encoder.weight"].double().numpy(), atol=1e-6)
+
 
 def test_cuba_and_readout_layers_round_trip(tmp_path):
     from bioaware.interchange.layers import DenseSpikingLayer
