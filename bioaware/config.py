@@ -352,6 +352,9 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> Config:
     for assignment in overrides:
         apply_override(raw, assignment)
     cfg = config_from_dict(raw, str(path) + (" with --set " + " ".join(overrides) if overrides else ""))
+    if cfg.run.name and (Path(cfg.run.name).name != cfg.run.name or cfg.run.name in (".", "..")):
+        raise BioawareError(f"{path}: run.name = {cfg.run.name!r} must be a plain name (no folders: it names the run "
+                            "directory beside the config); use --out for another place")
     if not cfg.run.name:
         cfg.run.name = path.stem
     return cfg

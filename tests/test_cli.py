@@ -1,5 +1,6 @@
 """The command line as a user types it (subprocesses, real exit codes and messages)."""
 
+import json
 import os
 import signal
 import subprocess
@@ -62,3 +63,25 @@ def test_sigint_saves_checkpoint_and_resume_finishes(write_toml, tmp_path):
     assert "resuming from" in result.stderr
     steps = [int(l.split('"step": ')[1].split(",")[0]) for l in metrics.read_text().splitlines() if '"train"' in l]
     assert steps == list(range(1, 121))
+
+
+def test_a_metrics_line_cut_off_mid_write_does_not_block_resume(write_toml, tmp_path):
+    cfg = write_toml("[data]\ndataset = 'mnist_5k'\ntrain_limit = 200\ntest_limit = 50\n[model]\nhidden = 16\n"
+                     "steps = 5\n[train]\ncheckpoint_every = 1\n")
+    out = tmp_path / "run"
+    assert run("train", str(cfg), "--out", str(out), "--max-batches", "2").returncode == 0
+    metrics = out / "metrics.jsonl"
+    metrics.write_text(metrics.read_text() + '{"phase": "snn", "st')  # a crash in the middle of an append
+    result = run("train", str(cfg), "--out", str(out))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "dropped its last line, cut off mid-write" in result.stderr
+    rows = [json.loads(line) for line in metrics.read_text().splitlines()]
+    assert any(r.get("phase") == "snn" and "mse" in r for r in rows)
+
+
+def test_run_name_cannot_leave_the_runs_folder(write_toml, tmp_path):
+    cfg = write_toml("[model]\nhidden = 16\n")
+    result = run("train", str(cfg), "--set", 'run.name="../../escaped"')
+    assert result.returncode == 2 and "run.name = '../../escaped' must be a plain name" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path.parent / "escaped").exists() and not (tmp_path / "escaped").exists()

@@ -17,6 +17,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
+from bioaware.errors import BioawareError
+from bioaware.log import info
+
 PACKAGES = ("bioaware", "torch", "torchvision", "norse", "nir", "nirtorch", "brian2", "numpy", "matplotlib")
 
 
@@ -93,13 +96,28 @@ class RunDir:
             **extra})
 
     def metrics(self) -> list[dict[str, Any]]:
+        """The logged rows; a last line cut off by a crash mid-append is dropped from the file (and said),
+        any other unreadable line is an error naming it."""
         if not self.metrics_file.exists():
             return []
-        return [json.loads(line) for line in self.metrics_file.read_text().splitlines() if line.strip()]
+        lines = [line for line in self.metrics_file.read_text().splitlines() if line.strip()]
+        rows = []
+        for number, line in enumerate(lines, 1):
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                if number < len(lines):
+                    raise BioawareError(f"{self.metrics_file}: line {number} is not JSON; fix or remove it") from None
+                info(f"{self.metrics_file}: dropped its last line, cut off mid-write ({line[:40]!r}…)")
+                atomic_write_text(self.metrics_file, "".join(json.dumps(r) + "\n" for r in rows))
+        return rows
 
     def log(self, row: dict[str, Any]) -> None:
+        """Append one row, flushed and synced to disk before returning (a crash can cut only the last line)."""
         with self.metrics_file.open("a") as fh:
             fh.write(json.dumps(row) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
 
     def forget_after(self, phase: str, step: int) -> None:
         """Drop the rows of `phase` logged after `step` (training that a resume will redo)."""
