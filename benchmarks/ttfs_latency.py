@@ -1,7 +1,7 @@
 """Accuracy against decision time for a trained TTFS classifier run at lower thresholds than it was trained
 with: every (hidden θ, output θ) pair in the grid, through the run's own forward pass and decision rule, on the
 run's test images. Lower thresholds make the neurons fire on fewer input spikes, so decisions come sooner; the
-table and a figure (accuracy against decision time, beside the papers' points and the issue's target) show
+table and a figure (accuracy against decision time, beside the papers' points and the project's target) show
 what each step of latency costs in accuracy (the trained operating point is the first row).
 
     python benchmarks/ttfs_latency.py runs/ttfs_classifier_mnist --hidden 100 95 90 --output 100 80 60

@@ -36,7 +36,7 @@ REAL, FAKE = 0, 1
 QUALITY_SAMPLES = 5000
 SELECTION_SAMPLES, SELECTION_REAL = 1000, 2000  # model selection: generated vs the digit's training images
 RESCORE_SAMPLES, RESCORE_REAL = 2000, 4000  # partitioned, ttfs.block_candidates > 1: per digit, at the end
-RECOGNISED_ENOUGH = 0.9  # model selection prefers samples recognised at least this often (the target)
+RECOGNISED_ENOUGH = 0.9  # model selection prefers samples recognised at least this often (the project's target)
 
 
 def uniform_noise(n: int, size: int, generator: torch.Generator) -> torch.Tensor:

@@ -30,7 +30,7 @@ class PaperPoint:
 
 PAPERS = (PaperPoint("Spiking-GAN paper, 784-400-10 (tie rule not published)", 0.967, 59.7, 194, False),
           PaperPoint("S4NN paper, 784-400-10 (its code counts ties as right)", 0.974, 89.7, 218, True))
-TARGET = (60.0, 0.970)  # the issue's target: at most 60 steps to the decision, at least 97.0 % test accuracy
+TARGET = (60.0, 0.970)  # the project's target: at most 60 steps to the decision, at least 97.0 % test accuracy
 SCALES = 2.0 ** (torch.arange(-24, 25) / 8)  # output-weight factors the held-out check tries (threshold θ/f): 1/8 … 8
 MOST_SILENT = 0.005  # … the largest fraction of held-out images allowed to end without an output spike
 
@@ -275,7 +275,7 @@ def accuracy_table(results: dict) -> str:
 
 def latency_figure(results: dict, path, title: str = "", **style) -> None:
     """Test accuracy against mean decision time (steps) for each labelled result ({decision_time, accuracy} and,
-    where every result has it, accuracy_ties_count), beside the papers' operating points and the issue's target
+    where every result has it, accuracy_ties_count), beside the papers' operating points and the project's target
     (≥ 97.0 % at ≤ 60 steps); `style`: accuracy_against_time's series and xlabel."""
     from bioaware.train.figures import accuracy_against_time
 
