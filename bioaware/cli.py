@@ -139,15 +139,12 @@ def _seconds(text: str | None, flag: str) -> float | None:
     """A time in s, or with a unit: '0.1ms', '1e-4', '20 ms'."""
     if text is None:
         return None
-    import re
+    import math
 
-    match = re.fullmatch(r"\s*([0-9.eE+-]+)\s*(s|ms|us|µs)?\s*", str(text))
-    scale = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6}
-    try:
-        value = float(match.group(1)) * scale[match.group(2) or "s"] if match else float("nan")
-    except ValueError:
-        value = float("nan")
-    if not (value > 0 and value < float("inf")):
+    from bioaware.interchange.spike_convention import seconds
+
+    value = seconds(text)
+    if math.isnan(value):  # not a positive time
         raise BioawareError(f"{flag}: {text!r} is not a positive time; give seconds or a unit, e.g. 0.1ms")
     return value
 
@@ -194,8 +191,9 @@ def cmd_deploy(args) -> int:
 
 
 def cmd_inspect(args) -> int:
-    from bioaware.brian.nir_network import describe_graph, sources_and_targets
+    from bioaware.brian.nir_network import describe_graph, refuse_continuous_edges
     from bioaware.interchange.nir_graph import parse_graph, read_nir
+    from bioaware.interchange.spike_convention import stated_convention
 
     parsed = parse_graph(read_nir(args.file), args.file)
     meta = parsed.metadata
@@ -206,21 +204,21 @@ def cmd_inspect(args) -> int:
     print("\n".join(describe_graph(parsed)))
     cycles = parsed.cycles()
     print("cycles: " + ("; ".join(" ↔ ".join(c) for c in cycles) if cycles else "none (feed-forward)"))
-    sources_and_targets(parsed)
-    hint = meta.get("spike_convention") or ("dirac" if "encoder" in meta else None)
-    print(f"spike convention: {hint or 'not stated: choose with --spikes dirac or --spikes step:<dt>'}")
+    refuse_continuous_edges(parsed)
+    stated = stated_convention(meta)
+    print(f"spike convention: {stated or 'not stated: choose with --spikes dirac or --spikes step:<dt>'}")
     return 0
 
 
 def cmd_check(args) -> int:
     from bioaware.compare.conformance import IMPORTERS, check_graph
-    from bioaware.compare.nir_simulate import parsed_file
-    from bioaware.interchange.nir_graph import read_nir
+    from bioaware.interchange.nir_graph import parse_graph, read_nir
     from bioaware.interchange.spike_convention import convention_of
     from bioaware.interchange.spike_input import file_step, read_spike_input, trains_to_raster
 
     path = Path(args.file)
-    parsed = parsed_file(path)
+    graph = read_nir(path)
+    parsed = parse_graph(graph, str(path))
     convention = convention_of(parsed.metadata, args.spikes, str(path))
     step = _seconds(args.input_dt, "--input-dt") or file_step(args.input) or convention.step
     if not step:
@@ -237,7 +235,7 @@ def cmd_check(args) -> int:
                                        _seconds(args.input_dt, "--input-dt"))[node]
     raster = trains_to_raster(channels, times, parsed.populations[node].size, step)
     out = Path(args.out) if args.out else path.with_name(path.stem + "_check")
-    report = check_graph(read_nir(path), parsed, raster, step, out, spikes=str(convention),
+    report = check_graph(graph, parsed, raster, step, out, spikes=str(convention),
                          dt=_seconds(args.dt, "--dt"), importers=frameworks or None)
     for name, entry in report["frameworks"].items():
         if "skipped" in entry:

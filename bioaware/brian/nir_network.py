@@ -25,6 +25,7 @@ from bioaware.brian.neurons import NEURONS, solver
 from bioaware.errors import BioawareError
 from bioaware.interchange.nir_graph import ParsedGraph, Population, parse_graph, read_nir
 from bioaware.interchange.spike_convention import SpikeConvention, convention_of
+from bioaware.interchange.spike_input import trains_to_raster
 
 DEFAULT_DT = 1e-4  # s: at most this, and at most τ_min / 100
 
@@ -58,11 +59,7 @@ class GraphRun:
     def raster(self, name: str, step: float, steps: int) -> np.ndarray:
         """Spikes of `name` binned into `steps` bins of `step` s: array [steps, neurons]."""
         index, t = self.spikes[name]
-        b = np.floor(t / step + 1e-9).astype(int)
-        keep = b < steps
-        out = np.zeros((steps, self.copies * self.sizes[name]))
-        np.add.at(out, (b[keep], index[keep]), 1.0)
-        return out
+        return trains_to_raster(index, t, self.copies * self.sizes[name], step, steps)
 
 
 @dataclass
@@ -81,14 +78,13 @@ class BrianGraph:
 
 def default_dt(parsed: ParsedGraph, convention: SpikeConvention) -> float:
     """0.1 ms or τ_min/100, whichever is smaller; a whole fraction of the spike pulse under step:<dt>."""
-    taus = [float(np.min(v)) for p in parsed.populations.values() for k, v in p.params.items() if k.startswith("tau")]
-    dt = min([DEFAULT_DT] + [t / 100 for t in taus])
+    dt = min(DEFAULT_DT, parsed.time_constants().min(initial=np.inf) / 100)
     if convention.step:
         dt = convention.step / math.ceil(convention.step / dt - 1e-9)
     return dt
 
 
-def sources_and_targets(parsed: ParsedGraph) -> None:
+def refuse_continuous_edges(parsed: ParsedGraph) -> None:
     """Refuse, by name, what the builder cannot route: continuous values out of non-spiking nodes."""
     for p in parsed.pathways:
         src, dst = parsed.populations[p.source], parsed.populations[p.target]
@@ -108,8 +104,8 @@ def network_from_nir(graph, inputs: dict[str, SpikeTrains], *, dt: float | None 
     `dt` the simulation step in s (default: `default_dt`). `record` names nodes whose membrane v is
     recorded every step (a dict gives the neurons of the first copy); non-spiking nodes that feed an
     Output always are. `record_when` is Brian2's slot: "start" gives v(t) at its own time t; "resets"
-    gives v after this step's update and input, before reset (what a discrete-time model's loss sees). `device` selects a Brian2 device first (see
-    `bioaware.brian.devices`); otherwise the current one is used.
+    gives v after this step's update and input, before reset (what a discrete-time model's loss sees).
+    `device` selects a Brian2 device first (see `bioaware.brian.devices`); otherwise the current one is used.
 
     Many inputs in one build: `copies` independent copies of the network (channel c of copy b of an
     Input is b·size + c; spikes come back with the same flat index), and `window` (s): every state is
@@ -123,7 +119,7 @@ def network_from_nir(graph, inputs: dict[str, SpikeTrains], *, dt: float | None 
     path = str(graph) if isinstance(graph, (str, Path)) else "<graph>"
     parsed = graph if isinstance(graph, ParsedGraph) else parse_graph(read_nir(graph) if path != "<graph>" else graph,
                                                                        path)
-    sources_and_targets(parsed)
+    refuse_continuous_edges(parsed)
     convention = convention_of(parsed.metadata, spikes, parsed.path)
     dt = float(dt) if dt else default_dt(parsed, convention)
     if not (math.isfinite(dt) and dt > 0):
@@ -340,7 +336,7 @@ def simulate_graph(graph, inputs: dict[str, SpikeTrains], duration: float, *, dt
         with tempfile.TemporaryDirectory(prefix="bioaware-brian-") as tmp:
             b2.device.build(directory=str(build_dir or tmp), compile=True, run=True)
             seconds = float(b2.device._last_run_time)
-            return _collect(built, duration, seconds)
+            return _collect(built, duration, seconds)  # monitors read the build folder: before it goes
     return _collect(built, duration, seconds)
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from scipy.optimize import brentq
 from scipy.special import lambertw
 
-from bioaware.brian.nir_network import SpikeTrains
+from bioaware.brian.nir_network import SpikeTrains, simulate_graph
 
 
 @dataclass
@@ -160,8 +160,6 @@ CASES = (lif_bias, lif_leak, alpha_psp, biexponential_psp, delayed, if_reset, sc
 
 def spike_times(case: ClosedForm, dt: float, device: str = "runtime") -> np.ndarray:
     """Brian2's spike times (s) of the watched node at simulation step `dt`, sorted."""
-    from bioaware.brian.nir_network import simulate_graph
-
     run = simulate_graph(case.graph, case.inputs, case.duration, dt=dt, device=device)
     return np.sort(run.spikes[case.node][1])
 

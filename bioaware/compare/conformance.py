@@ -40,6 +40,11 @@ def _module_key(name: str) -> str:
     return re.sub(r"\W", "_", name)
 
 
+def _output_of(by_key: dict[str, np.ndarray], node: str) -> np.ndarray | None:
+    """A framework's output for `node`: its module's, else that of the module the node's nested graph became."""
+    return by_key.get(_module_key(node), by_key.get(_module_key(node.split(".")[0])))
+
+
 def hooked_run(model, raster: np.ndarray, shape: tuple, stateful: bool) -> dict[str, np.ndarray]:
     """Step a torch model through `raster` [T, n]; spikes [T, n] of every submodule, by module name."""
     import torch
@@ -295,7 +300,7 @@ def check_graph(graph, parsed: ParsedGraph, raster: np.ndarray, step: float, out
             continue
         by_key = {_module_key(k): v for k, v in produced.items()}
         for n in watched:
-            got = by_key.get(_module_key(n)) if _module_key(n) in by_key else by_key.get(_module_key(n.split(".")[0]))
+            got = _output_of(by_key, n)
             if got is None or got.shape[1] != reference[n].shape[1]:
                 entry["nodes"][n] = {"missing": DROPPED}
                 continue
@@ -307,7 +312,7 @@ def check_graph(graph, parsed: ParsedGraph, raster: np.ndarray, step: float, out
             panels[n][0].append((i, t * step))
             panels[n][1].append(name)
         for n in readouts:
-            got = by_key.get(_module_key(n))
+            got = _output_of(by_key, n)
             t, v = run.traces[n]
             if got is None or got.shape[1] != v.shape[0]:
                 entry["nodes"][n] = {"missing": DROPPED}

@@ -30,8 +30,7 @@ def parsed_file(path: Path) -> ParsedGraph:
 def default_duration(parsed: ParsedGraph, inputs: dict[str, SpikeTrains]) -> float:
     """The last input spike plus five of the graph's longest time constants (at least 10 ms)."""
     last = max((float(t.times.max()) for t in inputs.values() if t.times.size), default=0.0)
-    taus = [float(np.max(v)) for p in parsed.populations.values() for k, v in p.params.items() if k.startswith("tau")]
-    return last + max(0.01, 5 * max(taus, default=0.0))
+    return last + max(0.01, 5 * float(parsed.time_constants().max(initial=0.0)))
 
 
 def load_inputs(parsed: ParsedGraph, input_path: Path, input_dt: float | None) -> dict[str, SpikeTrains]:

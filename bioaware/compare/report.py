@@ -39,7 +39,8 @@ def compare_run(run_dir: Path, images: int = 20, factors: tuple[float, ...] = (1
     steps = spikes.shape[0]
     reference = trained_reference(out)
     path = exported_graph(Path(run_dir))  # the file is the contract: compare what was exported
-    layers, _ = graph_to_layers(read_graph(path), path)
+    graph = read_graph(path)
+    layers, _ = graph_to_layers(graph, path)
     x = spikes.numpy()
     rows, brian_counts, traces = [], {}, {}
     # membrane traces of the output neurons of image 0 that the trained model drives hardest
@@ -74,7 +75,6 @@ def compare_run(run_dir: Path, images: int = 20, factors: tuple[float, ...] = (1
     grid.update({f"{r['simulation']} Σt": brian_counts[r["simulation"]]["reconstruction"].sum(0) for r in rows[1:]})
     reconstruction_grid(grid, out_dir / "images.png", title=f"{report['run']}: test images")
     # the same graph and the first image's spikes through every installed NIR importer (compare/check/)
-    graph = read_graph(path)
     report["check"] = {name: {node: row.get("count_correlation") for node, row in entry["nodes"].items()}
                        for name, entry in check_graph(graph, parse_graph(graph, str(path)), x[:, 0], TRAINING_DT,
                                                       out_dir / "check", spikes="dirac")["frameworks"].items()}

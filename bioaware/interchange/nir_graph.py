@@ -40,6 +40,7 @@ NEURON_PARAMETERS = {
 }
 SPIKING = {"Input", "IF", "LIF", "CubaLIF", "Threshold"}
 WEIGHT_TYPES = (nir.Linear, nir.Affine, nir.Scale, nir.Conv1d, nir.Conv2d, nir.SumPool2d, nir.AvgPool2d, nir.Flatten)
+WEIGHT_TYPE_NAMES = {c.__name__ for c in WEIGHT_TYPES}
 MAX_ELEMENTS = 200_000_000  # largest array a graph may declare (numbers), checked before allocating
 
 
@@ -105,6 +106,11 @@ class ParsedGraph:
     @property
     def outputs(self) -> list[str]:
         return [n for n, p in self.populations.items() if p.kind == "Output"]
+
+    def time_constants(self) -> np.ndarray:
+        """Every τ of every neuron (s); empty for graphs without leaky neurons."""
+        taus = [v for p in self.populations.values() for k, v in p.params.items() if k.startswith("tau")]
+        return np.concatenate(taus) if taus else np.zeros(0)
 
     def sources_of(self, name: str) -> list[Pathway]:
         return [p for p in self.pathways if p.target == name]
@@ -173,13 +179,13 @@ def _flatten(graph: nir.NIRGraph, prefix: str, nodes: dict, edges: list, path) -
         if not (isinstance(edge, (tuple, list)) and len(edge) == 2):
             raise BioawareError(f"{path}: edge {edge!r} is not a (source, target) pair")
         src, dst = (str(e) for e in edge)
-        srcs = _endpoint(src, prefix, graph, ends, nodes, 1, path)
-        dsts = _endpoint(dst, prefix, graph, ends, nodes, 0, path)
+        srcs = _endpoint(src, prefix, ends, nodes, 1, path)
+        dsts = _endpoint(dst, prefix, ends, nodes, 0, path)
         edges.extend((s, d) for s in srcs for d in dsts)
     return ins, outs
 
 
-def _endpoint(name: str, prefix: str, graph, ends, nodes, side: int, path) -> list[str]:
+def _endpoint(name: str, prefix: str, ends, nodes, side: int, path) -> list[str]:
     """Flattened node names an edge end refers to (a nested graph stands for its Outputs or Inputs)."""
     if name in ends:
         chosen = ends[name][side]
@@ -187,10 +193,7 @@ def _endpoint(name: str, prefix: str, graph, ends, nodes, side: int, path) -> li
             raise BioawareError(f"{path}: sub-graph '{prefix}{name}' has no {'Output' if side else 'Input'} node")
         return chosen
     full = f"{prefix}{name}"
-    if full in nodes:
-        return [full]
-    head = name.split(".")[0]
-    if head in ends and full in nodes:  # 'sub.node' addresses a node inside a nested graph
+    if full in nodes:  # also 'sub.node', a node inside a nested graph
         return [full]
     raise BioawareError(f"{path}: an edge names node '{full}', which the graph does not have")
 
@@ -269,7 +272,7 @@ def parse_graph(graph: nir.NIRGraph, path: str | Path = "<graph>") -> ParsedGrap
         if kind == "Output" and succ[name]:
             raise BioawareError(f"{path}: Output node '{name}' has outgoing edges")
     populations_kinds = {"Input", "Output", *NEURON_PARAMETERS}
-    shapes = _infer_shapes(nodes, node_types, pred, succ, path)
+    shapes = _infer_shapes(nodes, node_types, pred, path)
     populations: dict[str, Population] = {}
     for index, (name, node) in enumerate(nodes.items()):
         kind = node_types[name]
@@ -281,7 +284,7 @@ def parse_graph(graph: nir.NIRGraph, path: str | Path = "<graph>") -> ParsedGrap
     pathways = []
     for name, pop in populations.items():
         if pop.kind != "Output":
-            pathways += _pathways_from(name, nodes, node_types, succ, shapes, populations, path)
+            pathways += _pathways_from(name, nodes, node_types, succ, populations, path)
     for name, node in nodes.items():
         bias_of = getattr(node, "bias", None)
         if node_types[name] in ("Affine", "Conv1d", "Conv2d") and bias_of is not None and np.any(np.asarray(bias_of)):
@@ -321,7 +324,7 @@ def _in_pipeline_order(populations: dict[str, Population], pathways: list[Pathwa
     return {n: populations[n] for n in sorted(populations, key=key)}
 
 
-def _infer_shapes(nodes, node_types, pred, succ, path) -> dict[str, tuple]:
+def _infer_shapes(nodes, node_types, pred, path) -> dict[str, tuple]:
     """Activation shape of every node: from Inputs and neuron parameters forward, until nothing changes."""
     shapes: dict[str, tuple] = {}
     for name, node in nodes.items():
@@ -356,8 +359,6 @@ def _infer_shapes(nodes, node_types, pred, succ, path) -> dict[str, tuple]:
                                     f"(from '{pred[name][0]}') for a node of {int(np.prod(shapes[name]))}")
     return shapes
 
-
-WEIGHT_TYPE_NAMES = {c.__name__ for c in WEIGHT_TYPES}
 
 
 def _out_shape(nodes, node_types, name, in_shape, path) -> tuple:
@@ -436,7 +437,7 @@ def _delayed(terms, node, name, path) -> dict[float, sp.csr_matrix]:
     return out
 
 
-def _pathways_from(name, nodes, node_types, succ, shapes, populations, path) -> list[Pathway]:
+def _pathways_from(name, nodes, node_types, succ, populations, path) -> list[Pathway]:
     n = populations[name].size
     seed = {0.0: sp.identity(n, format="csr")}
     merged: dict[str, Pathway] = {}

@@ -35,31 +35,43 @@ class SpikeConvention:
         return f"step:{self.step * 1e3:g}ms" if self.step else "dirac"
 
 
+def seconds(text: str) -> float:
+    """A positive time in s, written in s or with a unit ('0.1ms', '1e-4', '20 ms'); nan if it is not one."""
+    match = re.fullmatch(r"\s*([0-9.eE+-]+)\s*(s|ms|us|µs)?\s*", str(text))
+    try:
+        value = float(match.group(1)) * UNITS[match.group(2) or "s"] if match else math.nan
+    except ValueError:
+        value = math.nan
+    return value if math.isfinite(value) and value > 0 else math.nan
+
+
 def parse_convention(text: str, where: str = "--spikes") -> SpikeConvention:
     """'dirac' or 'step:<dt>' with dt in s or with a unit ('step:1ms', 'step:0.0001')."""
     text = str(text).strip()
     if text == "dirac":
         return SpikeConvention()
-    match = re.fullmatch(r"step:\s*([0-9.eE+-]+)\s*(s|ms|us|µs)?", text)
-    if match:
-        try:
-            step = float(match.group(1)) * UNITS[match.group(2) or "s"]
-        except ValueError:
-            step = math.nan
-        if math.isfinite(step) and step > 0:
-            return SpikeConvention(step)
+    step = seconds(text[len("step:"):]) if text.startswith("step:") else math.nan
+    if not math.isnan(step):
+        return SpikeConvention(step)
     raise BioawareError(f"{where}: {text!r} is not a spike convention; use 'dirac' or 'step:<dt>' (e.g. step:1ms)")
+
+
+def stated_convention(metadata: dict) -> str | None:
+    """What the graph says a spike means: its `spike_convention`, 'dirac' for bioaware's own exports from
+    before that key existed (they have `dt` and `encoder`), else None."""
+    metadata = metadata or {}
+    if metadata.get("spike_convention"):
+        return str(metadata["spike_convention"])
+    return "dirac" if "dt" in metadata and "encoder" in metadata else None
 
 
 def convention_of(metadata: dict, chosen: str | None, path: str) -> SpikeConvention:
     """The user's choice, else the graph's own word, else a one-line request to choose."""
     if chosen:
         return parse_convention(chosen)
-    hint = (metadata or {}).get("spike_convention")
-    if hint:
-        return parse_convention(hint, f"{path}: metadata spike_convention")
-    if "dt" in (metadata or {}) and "encoder" in (metadata or {}):  # bioaware's exports before the hint existed
-        return SpikeConvention()
+    stated = stated_convention(metadata)
+    if stated:
+        return parse_convention(stated, f"{path}: metadata spike_convention")
     raise BioawareError(f"{path}: the graph does not say what a spike means; pass --spikes dirac (NIR's "
                         "continuous-time reading) or --spikes step:<dt> (a height-1 pulse of one step, as "
                         "snnTorch, Norse and sinabs export, e.g. step:1ms)")
