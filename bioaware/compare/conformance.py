@@ -30,6 +30,7 @@ from bioaware.compare.spike_metrics import count_correlation, matched_fraction
 from bioaware.errors import BioawareError
 from bioaware.interchange.nir_graph import ParsedGraph
 from bioaware.interchange.spike_convention import parse_convention
+from bioaware.interchange.spike_input import raster_to_trains
 from bioaware.train.rundir import atomic_write_text, git_commit, package_versions
 
 AGREEMENT = 0.99  # count correlation above which a node agrees
@@ -245,7 +246,7 @@ def node_row(reference: np.ndarray, other: np.ndarray) -> dict:
             "first_spike_error_steps": first_spike_error(reference, other)}
 
 
-def trace_row(t: np.ndarray, v: np.ndarray, other: np.ndarray, step: float, dt: float) -> dict:
+def trace_row(v: np.ndarray, other: np.ndarray, step: float, dt: float) -> dict:
     """Agreement of a non-spiking node: Brian2's v [n, samples] at the end of each step vs the framework's [T, n]."""
     index = np.clip(np.round(((np.arange(len(other)) + 1) * step - dt) / dt).astype(int), 0, v.shape[1] - 1)
     ours = v[:, index].T
@@ -270,8 +271,7 @@ def check_graph(graph, parsed: ParsedGraph, raster: np.ndarray, step: float, out
     shape = parsed.populations[node].shape
     steps = len(raster)
     flat = np.asarray(raster).reshape(steps, -1)
-    channel_step, channel = np.nonzero(flat)[0], np.nonzero(flat)[1]
-    inputs = {node: SpikeTrains(channel, channel_step * step)}
+    inputs = {node: SpikeTrains(*raster_to_trains(flat, step))}
     run = simulate_graph(parsed, inputs, steps * step, dt=dt, spikes=spikes)
     watched = [n for n, p in parsed.populations.items() if p.spiking and p.kind != "Input"]
     readouts = [n for n in run.traces if parsed.populations[n].kind != "Output"]
@@ -313,11 +313,11 @@ def check_graph(graph, parsed: ParsedGraph, raster: np.ndarray, step: float, out
             panels[n][1].append(name)
         for n in readouts:
             got = _output_of(by_key, n)
-            t, v = run.traces[n]
+            v = run.traces[n][1]
             if got is None or got.shape[1] != v.shape[0]:
                 entry["nodes"][n] = {"missing": DROPPED}
                 continue
-            row = trace_row(t, v, got, step, run.dt)
+            row = trace_row(v, got, step, run.dt)
             row["agrees"] = bool(row["trace_correlation"] >= AGREEMENT)
             entry["nodes"][n] = row
     out_dir.mkdir(parents=True, exist_ok=True)
