@@ -111,15 +111,18 @@ def _is_nir_file(path: str) -> bool:
 
 def _simulate_nir_file(args) -> int:
     from bioaware.compare.nir_simulate import parsed_file, simulate_file
+    from bioaware.interchange.spike_convention import parse_convention, stated_convention
     from bioaware.interchange.spike_input import example_input
 
     path = Path(args.run)
     if args.example_input:
         parsed = parsed_file(path)
         target = Path(args.example_input).with_suffix(".npz")
-        example_input({n: parsed.populations[n].size for n in parsed.inputs}, target)
-        print(f"wrote {target}: a random raster (dt 1 ms, 100 steps) for {', '.join(parsed.inputs)}; run\n"
-              f"  bioaware simulate {path} --input {target}")
+        stated = stated_convention(parsed.metadata)  # a graph of one-step pulses gets rasters of its step
+        step = (parse_convention(stated, f"{path}: metadata spike_convention").step if stated else 0.0) or 1e-3
+        example_input({n: parsed.populations[n].size for n in parsed.inputs}, target, dt=step)
+        print(f"wrote {target}: a random raster (dt {step * 1e3:g} ms, 100 steps) for {', '.join(parsed.inputs)}; "
+              f"run\n  bioaware simulate {path} --input {target}")
         return 0
     if not args.input:
         raise BioawareError(f"{path}: give the input spikes with --input FILE (.npz of times/channels or a raster), "
@@ -193,7 +196,7 @@ def cmd_deploy(args) -> int:
 def cmd_inspect(args) -> int:
     from bioaware.brian.nir_network import describe_graph, refuse_continuous_edges
     from bioaware.interchange.nir_graph import parse_graph, read_nir
-    from bioaware.interchange.spike_convention import stated_convention
+    from bioaware.interchange.spike_convention import parse_convention, stated_convention
 
     parsed = parse_graph(read_nir(args.file), args.file)
     meta = parsed.metadata
@@ -206,7 +209,8 @@ def cmd_inspect(args) -> int:
     print("cycles: " + ("; ".join(" ↔ ".join(c) for c in cycles) if cycles else "none (feed-forward)"))
     refuse_continuous_edges(parsed)
     stated = stated_convention(meta)
-    print(f"spike convention: {stated or 'not stated: choose with --spikes dirac or --spikes step:<dt>'}")
+    shown = str(parse_convention(stated, f"{args.file}: metadata spike_convention")) if stated else None
+    print(f"spike convention: {shown or 'not stated: choose with --spikes dirac or --spikes step:<dt>'}")
     return 0
 
 
