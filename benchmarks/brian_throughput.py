@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from bioaware.brian.network import simulate
-from bioaware.interchange.export import TRAINING_DT, trained_test_spikes
+from bioaware.families.export import TRAINING_DT, trained_test_spikes
 
 
 def main() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import nir
 import numpy as np
 
-from bioaware.compare.foreign_examples import EXAMPLES
+from bioaware.check.foreign_examples import EXAMPLES
 
 
 def main() -> None:

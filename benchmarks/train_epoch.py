@@ -29,14 +29,14 @@ from pathlib import Path
 
 import torch
 
-from bioaware.config import DataSection
+from bioaware.core.config import DataSection
 from bioaware.data.datasets import load_images
 from bioaware.data.encoders import bernoulli_rate
 from bioaware.models.functional.lif import LIFParameters
 from bioaware.models.functional.surrogate import sigmoid_spike
 from bioaware.models.roy_ae import RoyAutoencoder
 from bioaware.train.losses import masked_membrane_loss
-from bioaware.train.metrics import normalised_mse
+from bioaware.core.metrics import normalised_mse
 
 LEAK, V_TH, SLOPE, STEPS, HIDDEN = 0.1, 1.0, 5.0, 15, 196
 

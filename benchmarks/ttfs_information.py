@@ -59,7 +59,7 @@ def early_exit(probabilities: dict[int, torch.Tensor], labels: torch.Tensor, con
 
 
 def main() -> None:
-    from bioaware.config import DataSection
+    from bioaware.core.config import DataSection
     from bioaware.data.datasets import load_images
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

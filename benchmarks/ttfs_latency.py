@@ -16,9 +16,9 @@ from bioaware.train.ttfs_classifier import accuracy_table, latency_figure
 
 
 def main() -> None:
-    from bioaware.config import DataSection
+    from bioaware.core.config import DataSection
     from bioaware.data.datasets import load_images
-    from bioaware.interchange.export import load_trained
+    from bioaware.families.export import load_trained
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("run", type=Path, help="trained TTFS classifier run (bioaware train runs/ttfs_classifier_mnist.toml)")

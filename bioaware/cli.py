@@ -7,7 +7,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from bioaware.errors import BioawareError, Interrupted
+from bioaware.core.errors import BioawareError, Interrupted
 from bioaware.targets import TARGETS
 
 EPILOG = "Runs write runs/<name>/: config.json, provenance.json, metrics.jsonl, results.json, *.ckpt, figures/*.png."
@@ -40,8 +40,8 @@ def _print_results(results: dict, run_dir: Path) -> None:
 
 
 def cmd_train(args) -> int:
-    from bioaware.config import load_config
-    from bioaware.train.pipeline import run_training
+    from bioaware.core.config import load_config
+    from bioaware.families.runs import run_training
 
     cfg = load_config(args.config, args.set)
     run_dir = _run_dir(Path(args.config), cfg.run.name, args.out)
@@ -60,8 +60,8 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from bioaware.config import config_from_dict, tomllib
-    from bioaware.train.pipeline import run_training
+    from bioaware.core.config import config_from_dict, tomllib
+    from bioaware.families.runs import run_training
 
     text = resources.files("bioaware.configs").joinpath("demo.toml").read_text()
     cfg = config_from_dict(tomllib.loads(text), "bioaware/configs/demo.toml")
@@ -74,7 +74,7 @@ def cmd_demo(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from bioaware.data.datasets import load_images
-    from bioaware.train.pipeline import build_tasks, open_run, restore
+    from bioaware.families.runs import build_tasks, open_run, restore
 
     run, cfg, config = open_run(Path(args.run))
     data = load_images(cfg.data)
@@ -85,7 +85,7 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from bioaware.interchange.export import export_nir
+    from bioaware.families.export import export_nir
 
     print(f"wrote {export_nir(Path(args.run), Path(args.export_root))}")
     return 0
@@ -94,7 +94,7 @@ def cmd_export(args) -> int:
 def cmd_simulate(args) -> int:
     if _is_nir_file(args.run):
         return _simulate_nir_file(args)
-    from bioaware.brian.evaluate import simulate_test_set
+    from bioaware.compare.test_set import simulate_test_set
 
     r = simulate_test_set(Path(args.run), images=args.images, device=args.device or "cpp_standalone",
                           dt_factor=args.dt_factor,
@@ -153,7 +153,7 @@ def _seconds(text: str | None, flag: str) -> float | None:
 
 
 def cmd_compare(args) -> int:
-    from bioaware.train.pipeline import open_run
+    from bioaware.families.runs import open_run
 
     kind = open_run(Path(args.run))[1].model.kind
     if kind in ("ttfs_classifier", "spiking_gan"):
@@ -215,7 +215,7 @@ def cmd_inspect(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from bioaware.compare.conformance import IMPORTERS, check_graph
+    from bioaware.check.conformance import IMPORTERS, check_graph
     from bioaware.interchange.nir_graph import parse_graph, read_nir
     from bioaware.interchange.spike_convention import convention_of
     from bioaware.interchange.spike_input import file_step, read_spike_input, trains_to_raster
@@ -265,7 +265,7 @@ def cmd_summary(args) -> int:
     rows = collect([Path(r) for r in args.runs])
     print(summary_table(rows))
     if args.figure:
-        from bioaware.train.figures import mse_bars
+        from bioaware.core.figures import mse_bars
 
         mse_bars([r.label for r in rows], [r.mse for r in rows], [r.paper for r in rows], Path(args.figure))
         print(f"figure: {args.figure}")

@@ -9,7 +9,7 @@ SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
 @pytest.fixture(scope="session")
 def mnist_data():
-    from bioaware.config import DataSection
+    from bioaware.core.config import DataSection
     from bioaware.data.datasets import load_images
 
     if (SHARED_MNIST / "t10k-images-idx3-ubyte.gz").is_file():
@@ -32,9 +32,9 @@ def _train_small(directory, mnist_data, model: dict, n_train: int, n_test: int, 
     (with `shuffle`, on a fixed random draw: the embedded subset is sorted by digit); returns the run directory."""
     import torch
 
-    from bioaware.config import config_from_dict
+    from bioaware.core.config import config_from_dict
     from bioaware.data.datasets import ImageData
-    from bioaware.train.pipeline import run_training
+    from bioaware.families.runs import run_training
 
     cfg = config_from_dict({"run": {"name": directory.name}, "data": {"dataset": "mnist_5k"}, "model": model,
                             "train": {"batch_size": 50, "lr": 5e-3}, **(extra or {})})

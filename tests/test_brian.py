@@ -11,8 +11,8 @@ import torch
 from bioaware.brian.equations import equation_text
 from bioaware.brian.network import simulate
 from bioaware.data.encoders import bernoulli_rate
-from bioaware.errors import BioawareError
-from bioaware.interchange.layers import DenseSpikingLayer, tau_from_leak
+from bioaware.core.errors import BioawareError
+from bioaware.core.layers import DenseSpikingLayer, tau_from_leak
 from bioaware.models.functional.lif import LIFParameters
 from bioaware.models.roy_ae import RoyAutoencoder
 

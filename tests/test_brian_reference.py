@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from bioaware.brian.network import simulate
-from bioaware.interchange.layers import DenseSpikingLayer
+from bioaware.core.layers import DenseSpikingLayer
 
 
 def discrete(layers, x):

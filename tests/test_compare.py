@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from bioaware.compare.spike_metrics import count_correlation, matched_fraction, van_rossum_distance
+from bioaware.agreement.spike_metrics import count_correlation, matched_fraction, van_rossum_distance
 
 
 def raster(times, steps=10, neurons=2):
@@ -66,8 +66,8 @@ def test_simulate_command_on_a_trained_run(tiny_trained_run):
     # matched order reproduces the trained model, so the metric equals the PyTorch model's on the same spikes
     import torch
 
-    from bioaware.interchange.export import trained_test_spikes
-    from bioaware.train.metrics import normalised_mse
+    from bioaware.families.export import trained_test_spikes
+    from bioaware.core.metrics import normalised_mse
 
     task, images, spikes = trained_test_spikes(tiny_trained_run, 10)
     with torch.no_grad():

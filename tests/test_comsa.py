@@ -11,7 +11,7 @@ from conftest import _train_small
 @pytest.fixture(scope="module")
 def comsa_run(tmp_path_factory, mnist_data):
     """784-16-784 alpha autoencoder (4 pulses per layer) and its inverted-image ANN, one epoch (63 batches) on 1000 real images."""
-    from bioaware.config import config_from_dict
+    from bioaware.core.config import config_from_dict
 
     directory = tmp_path_factory.mktemp("runs") / "comsa"
     return _train_small(directory, mnist_data, {"kind": "comsa_ae", "hidden": 16}, 1000, 100,
@@ -32,9 +32,9 @@ def test_export_then_brian2_agrees_with_the_closed_form(comsa_run, tmp_path):
     import nir
 
     from bioaware.compare.temporal_report import compare_temporal
-    from bioaware.interchange.export import export_nir
+    from bioaware.families.export import export_nir
     from bioaware.interchange.temporal_nir import temporal_from_nir
-    from bioaware.train.pipeline import open_run
+    from bioaware.families.runs import open_run
 
     path = export_nir(comsa_run, tmp_path)
     layers, unit = temporal_from_nir(nir.read(path))
@@ -77,8 +77,8 @@ def test_sweep_names_and_runs_every_point(tmp_path, write_toml):
     ('[model]\nkind = "roy_ae"\n[train]\ndevice = "cuda"', "cuda"),
 ])
 def test_temporal_config_errors_name_the_key(write_toml, text, message):
-    from bioaware.config import load_config
-    from bioaware.errors import BioawareError
+    from bioaware.core.config import load_config
+    from bioaware.core.errors import BioawareError
 
     with pytest.raises(BioawareError, match=message):
         load_config(write_toml(text))
@@ -97,8 +97,8 @@ def test_latency_code_round_trip():
 
 
 def test_output_pulses_start_over_their_span(write_toml):
-    from bioaware.config import load_config
-    from bioaware.errors import BioawareError
+    from bioaware.core.config import load_config
+    from bioaware.core.errors import BioawareError
     from bioaware.models.comsa_ae import ComsaAutoencoder
 
     model = ComsaAutoencoder(784, 8, pulses=5, output_pulse_span=17.0)

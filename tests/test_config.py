@@ -1,7 +1,7 @@
 import pytest
 
-from bioaware.config import load_config
-from bioaware.errors import BioawareError
+from bioaware.core.config import load_config
+from bioaware.core.errors import BioawareError
 
 
 def test_defaults_and_name_from_file(write_toml):

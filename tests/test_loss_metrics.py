@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from bioaware.train.losses import masked_membrane_loss
-from bioaware.train.metrics import normalised_mse, spike_mse
+from bioaware.core.metrics import normalised_mse, spike_mse
 
 
 def test_masked_loss_on_hand_made_tensors():

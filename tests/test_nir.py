@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from bioaware.data.encoders import bernoulli_rate
-from bioaware.errors import BioawareError
+from bioaware.core.errors import BioawareError
 from bioaware.interchange.from_nir import graph_to_layers, read_graph
 from bioaware.interchange.to_nir import layers_to_nir, write_graph
 from bioaware.models.functional.lif import LIFParameters
@@ -115,8 +115,8 @@ def test_export_command_on_a_trained_run(tmp_path, write_toml):
     assert np.allclose(layers[0].weight, trained["encoder.weight"].double().numpy(), atol=1e-7)
 
     # the graph names its checkpoint: one written from another checkpoint is exported again before use
-    from bioaware.interchange.export import checkpoint_digest, exported_graph
-    from bioaware.train.checkpoint import save_checkpoint
+    from bioaware.families.export import checkpoint_digest, exported_graph
+    from bioaware.core.checkpoint import save_checkpoint
 
     assert nir.read(path).metadata["checkpoint_sha256"] == checkpoint_digest(run)
     written = path.stat().st_mtime_ns
@@ -131,7 +131,7 @@ def test_export_command_on_a_trained_run(tmp_path, write_toml):
 
 
 def test_cuba_and_readout_layers_round_trip(tmp_path):
-    from bioaware.interchange.layers import DenseSpikingLayer
+    from bioaware.core.layers import DenseSpikingLayer
 
     rng = np.random.default_rng(0)
     layers = [DenseSpikingLayer("cuba", rng.normal(size=(5, 8)), 0.1, 1.0, tau_syn=4e-3),
@@ -153,7 +153,7 @@ def test_cuba_and_readout_layers_round_trip(tmp_path):
 def test_sparse_layer_weights_are_written_as_dense_linear_nodes(tmp_path):
     import scipy.sparse as sp
 
-    from bioaware.interchange.layers import DenseSpikingLayer
+    from bioaware.core.layers import DenseSpikingLayer
 
     weight = sp.random(6, 10, density=0.3, random_state=0, format="csr")
     path = tmp_path / "sparse.nir"

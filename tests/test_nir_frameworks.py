@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from bioaware.cli import main
-from bioaware.compare import foreign_examples as ex
-from bioaware.compare.conformance import check_graph
+from bioaware.check import foreign_examples as ex
+from bioaware.check.conformance import check_graph
 from bioaware.interchange.nir_graph import parse_graph
 
 pytest.importorskip("torch")
@@ -102,7 +102,7 @@ def test_check_runs_lava_and_pynn_on_a_layer_chain(tmp_path):
     """A chain of LIF layers as bioaware exports it, through the Loihi target's Lava LIF and the SpiNNaker
     target's PyNN writer (on PyNN's Brian2 backend)."""
     pytest.importorskip("pyNN")
-    from bioaware.interchange.layers import DenseSpikingLayer
+    from bioaware.core.layers import DenseSpikingLayer
     from bioaware.interchange.to_nir import layers_to_nir
 
     rng = np.random.default_rng(0)

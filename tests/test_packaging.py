@@ -26,7 +26,7 @@ def test_equation_files_are_installed():
 def test_import_is_light():
     import subprocess
 
-    code = "import sys, bioaware, bioaware.config, bioaware.errors; print('torch' in sys.modules, 'brian2' in sys.modules)"
+    code = "import sys, bioaware, bioaware.core.config, bioaware.core.errors; print('torch' in sys.modules, 'brian2' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
 
@@ -35,7 +35,7 @@ def test_brian_engine_needs_no_torch():
     """The GPU environments (brian2 2.5.4 / 2.8.0) install bioaware with nir, h5py and scipy only."""
     import subprocess
 
-    code = ("import sys, bioaware.brian.network, bioaware.brian.nir_network, bioaware.interchange.layers; "
+    code = ("import sys, bioaware.brian.network, bioaware.brian.nir_network, bioaware.core.layers; "
             "print('torch' in sys.modules, 'matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]

@@ -10,7 +10,7 @@ import nir
 import numpy as np
 import pytest
 
-from bioaware.interchange.layers import DenseSpikingLayer
+from bioaware.core.layers import DenseSpikingLayer
 from bioaware.targets import loihi
 
 LAVA = Path(os.environ.get("BIOAWARE_LAVA_PYTHON", ".venv-loihi/bin/python"))

@@ -66,7 +66,7 @@ def test_discretised_weights_are_8_bit_integers():
 def test_samna_stub_is_not_mistaken_for_the_chip_library():
     if speck.real_samna_available():
         pytest.skip("SynSense's samna is installed: chip_config is tested by test_chip_config_with_samna")
-    from bioaware.errors import BioawareError
+    from bioaware.core.errors import BioawareError
     with pytest.raises(BioawareError, match="samna"):
         speck.chip_config(layers_to_nir(ConvIFAutoencoder((4, 2, 4)).layer_specs(), 1e-3, {}))
 

@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("spynnaker", reason="sPyNNaker not installed (pip install -e '.[targets]')")
 pytest.importorskip("pyNN.brian2", reason="PyNN not installed (pip install -e '.[targets]')")
 
-from bioaware.interchange.layers import DenseSpikingLayer  # noqa: E402
+from bioaware.core.layers import DenseSpikingLayer  # noqa: E402
 from bioaware.targets import spinnaker  # noqa: E402
 
 

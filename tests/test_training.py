@@ -5,12 +5,13 @@ import json
 import pytest
 import torch
 
-from bioaware.config import config_from_dict
+from bioaware.core.config import config_from_dict
 from bioaware.data.datasets import ImageData
-from bioaware.errors import BioawareError
-from bioaware.train.loop import batch_order, evaluate, fit
-from bioaware.train.pipeline import run_training
-from bioaware.train.rundir import RunDir
+from bioaware.core.errors import BioawareError
+from bioaware.train.loop import batch_order, fit
+from bioaware.train.tasks import evaluate
+from bioaware.families.runs import run_training
+from bioaware.core.rundir import RunDir
 from bioaware.train.summary import collect, summary_table
 from bioaware.train.tasks import SpikingAutoencoderTask
 
@@ -116,8 +117,8 @@ class _Payload:
 
 
 def test_a_checkpoint_that_would_run_code_is_refused_without_running_it(tmp_path):
-    from bioaware.config import Config
-    from bioaware.train.checkpoint import load_checkpoint
+    from bioaware.core.config import Config
+    from bioaware.core.checkpoint import load_checkpoint
 
     marker = tmp_path / "payload_ran"
     crafted = tmp_path / "snn.ckpt"

@@ -145,7 +145,7 @@ def test_output_scale_takes_the_most_accurate_in_time_and_else_leaves_the_weight
 
 
 def test_dead_hidden_neurons_are_redrawn(mnist_data):
-    from bioaware.config import ModelSection, TrainSection, TTFSSection
+    from bioaware.core.config import ModelSection, TrainSection, TTFSSection
     from bioaware.train.ttfs_classifier import S4NNClassifierTask
 
     task = S4NNClassifierTask(ModelSection(hidden=6), TTFSSection(reset_dead_every=2), TrainSection(optimizer="sgd"))

@@ -56,7 +56,7 @@ def test_deadline_makes_decisions_earlier(classifier_run, tmp_path, mnist_data):
 def test_readout_phase_trains_the_output_layer_alone(classifier_run, tmp_path, mnist_data):
     """The same run with a readout phase: its S4NN phase is unchanged; the readout keeps that hidden layer, lowers
     the race loss on the training images, and is the network the run exports."""
-    from bioaware.interchange.export import export_nir
+    from bioaware.families.export import export_nir
     from bioaware.models.functional.ttfs import membrane_bins, ttfs_encode
     from bioaware.models.ttfs_net import TTFSNetwork
     from bioaware.train.losses import race_loss
@@ -89,7 +89,7 @@ def test_readout_phase_trains_the_output_layer_alone(classifier_run, tmp_path, m
 def test_surrogate_rule_trains_the_classifier_it_exports(tmp_path, mnist_data):
     """`ttfs.rule = surrogate`: phase "surrogate" trains both layers; the network is the same single-spike IF
     classifier, exported as trained."""
-    from bioaware.interchange.export import export_nir
+    from bioaware.families.export import export_nir
 
     run = _train_small(tmp_path / "surrogate", mnist_data, {"kind": "ttfs_classifier", "hidden": 100}, 1500, 100,
                        SURROGATE, shuffle=True)
@@ -106,7 +106,7 @@ def test_held_out_images_choose_the_kept_model_and_its_output_threshold(tmp_path
     """`ttfs.held_out` + `train.select_every`: the last training images are not trained on; each check picks the
     output scale whose held-out decisions come by `ttfs.select_deadline`, and the saved network is the kept one,
     scaled: its decisions on those images are the logged ones."""
-    from bioaware.interchange.export import load_trained
+    from bioaware.families.export import load_trained
     from bioaware.train.ttfs_classifier import SCALES, summarise
 
     run = _train_small(tmp_path / "held", mnist_data, {"kind": "ttfs_classifier", "hidden": 100}, 1500, 100,
@@ -130,7 +130,7 @@ def test_held_out_images_choose_the_kept_model_and_its_output_threshold(tmp_path
 
 def test_classifier_exports_and_agrees_with_brian2(classifier_run, tmp_path):
     from bioaware.compare.ttfs_report import compare_ttfs
-    from bioaware.interchange.export import export_nir
+    from bioaware.families.export import export_nir
 
     folder = export_nir(classifier_run, tmp_path)
     graph = nir.read(folder / "model.nir")
@@ -145,9 +145,9 @@ def test_classifier_exports_and_agrees_with_brian2(classifier_run, tmp_path):
 
 
 def test_gan_without_images_of_its_digit_is_refused(mnist_data):
-    from bioaware.config import config_from_dict
+    from bioaware.core.config import config_from_dict
     from bioaware.data.datasets import ImageData
-    from bioaware.errors import BioawareError
+    from bioaware.core.errors import BioawareError
     from bioaware.train.gan import SpikingGANTask
 
     cfg = config_from_dict({"model": {"kind": "spiking_gan", "hidden": 10}, "ttfs": {**TTFS["ttfs"], "digit": 3}})
@@ -175,7 +175,7 @@ def test_gans_train_and_are_judged(gan_run):
 
 def test_gans_keep_their_best_checked_model(gan_run, mnist_data):
     from bioaware.data.datasets import ImageData
-    from bioaware.train.pipeline import build_tasks, open_run, restore
+    from bioaware.families.runs import build_tasks, open_run, restore
 
     results = json.loads((gan_run / "results.json").read_text())["results"]
     rows = [json.loads(line) for line in (gan_run / "metrics.jsonl").read_text().splitlines()]
@@ -194,9 +194,9 @@ def test_gans_keep_their_best_checked_model(gan_run, mnist_data):
 
 
 def test_gan_selection_survives_an_interruption(mnist_data, tmp_path):
-    from bioaware.config import config_from_dict
+    from bioaware.core.config import config_from_dict
     from bioaware.data.datasets import ImageData
-    from bioaware.train.pipeline import run_training
+    from bioaware.families.runs import run_training
 
     cfg = config_from_dict({"data": {"dataset": "mnist_5k"}, "model": {"kind": "spiking_gan", "hidden": 20},
                             "ttfs": {**TTFS["ttfs"], "digit": 1, "noise_size": 10},
@@ -217,7 +217,7 @@ def _tiny_spiking_gan(generator_loss: str = "adversarial", hidden_low: float = 0
     """A 100-100-784 Spiking-GAN (T = 64) of digit 1 (`ttfs` overrides): generator output weights
     U[output_low, 0.5 − output_low) (mean 0.25; the default −3 starts mostly dark), early hidden layer (θ 30,
     weights U[hidden_low, 5)), ungated discriminator gradient."""
-    from bioaware.config import config_from_dict
+    from bioaware.core.config import config_from_dict
     from bioaware.train.gan import SpikingGANTask
 
     cfg = config_from_dict({"model": {"kind": "spiking_gan", "hidden": 100}, "ttfs": {
@@ -500,7 +500,7 @@ def test_exemplar_init_starts_each_block_from_its_digits_images(mnist_data):
         assert (flat[nearest] - picture).abs().max() < 1e-4
         assert labels[nearest] == column // 10
     assert len({tuple(p.round(decimals=3).tolist()) for p in pictures}) == 100
-    from bioaware.errors import BioawareError
+    from bioaware.core.errors import BioawareError
     with pytest.raises(BioawareError, match="ttfs.exemplar_init needs 10 training images of digit"):
         task.init_from_data(images[::20], labels[::20], seed=0)  # 3 of each digit
 
@@ -633,8 +633,8 @@ def test_sample_quality_measures(mnist_data):
     ('[model]\nkind = "spiking_gan"\n[ttfs]\nblock_candidates = 0', "ttfs.block_candidates must be"),
 ])
 def test_ttfs_config_errors(write_toml, body, message):
-    from bioaware.config import load_config
-    from bioaware.errors import BioawareError
+    from bioaware.core.config import load_config
+    from bioaware.core.errors import BioawareError
 
     with pytest.raises(BioawareError, match=message):
         load_config(write_toml(body))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bioaware.errors import BioawareError
+from bioaware.core.errors import BioawareError
 
 DEVICES = ("runtime", "cython", "cpp_standalone", "cuda_standalone", "genn")
 

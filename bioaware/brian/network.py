@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from bioaware.brian.nir_network import SpikeTrains, simulate_graph
-from bioaware.interchange.layers import DenseSpikingLayer
+from bioaware.core.layers import DenseSpikingLayer
 from bioaware.interchange.nir_graph import parse_graph
 from bioaware.interchange.to_nir import layers_to_nir
 

@@ -22,7 +22,7 @@ import numpy as np
 from bioaware.brian.devices import use_device
 from bioaware.brian.equations import equation_text
 from bioaware.brian.neurons import NEURONS, solver
-from bioaware.errors import BioawareError
+from bioaware.core.errors import BioawareError
 from bioaware.interchange.nir_graph import ParsedGraph, Population, parse_graph, read_nir
 from bioaware.interchange.spike_convention import SpikeConvention, convention_of
 from bioaware.interchange.spike_input import trains_to_raster

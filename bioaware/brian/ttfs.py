@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from bioaware.brian.network import simulate
-from bioaware.interchange.layers import DenseSpikingLayer
+from bioaware.core.layers import DenseSpikingLayer
 
 
 def input_raster(in_times: np.ndarray, steps: int) -> np.ndarray:

@@ -14,12 +14,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bioaware.compare.figures import plt
+from bioaware.agreement.figures import plt
 from bioaware.data.encoders import add_noise, latency_decode
-from bioaware.interchange.export import load_trained
-from bioaware.log import info
-from bioaware.train.figures import save_figure
-from bioaware.train.rundir import RunDir, atomic_write_text
+from bioaware.families.export import load_trained
+from bioaware.core.log import info
+from bioaware.core.figures import save_figure
+from bioaware.core.rundir import RunDir, atomic_write_text
 
 
 def hidden_codes(task, images: torch.Tensor, noise: float, seed: int, horizon: float) -> tuple[np.ndarray, torch.Tensor]:
@@ -41,7 +41,7 @@ def svm_accuracy(train_x, train_y, test_x, test_y) -> float:
 
 
 def analyse_run(run_dir: Path, n_train: int = 5000, n_test: int = 2000, seed: int = 0) -> dict:
-    from bioaware.config import DataSection
+    from bioaware.core.config import DataSection
     from bioaware.data.datasets import load_images
 
     task, config = load_trained(run_dir)

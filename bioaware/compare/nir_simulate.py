@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from bioaware.brian.nir_network import GraphRun, SpikeTrains, simulate_graph
-from bioaware.compare.figures import node_rasters, trace_panels
-from bioaware.errors import BioawareError
+from bioaware.agreement.figures import node_rasters, trace_panels
+from bioaware.core.errors import BioawareError
 from bioaware.interchange.nir_graph import ParsedGraph, parse_graph, read_nir
 from bioaware.interchange.spike_input import read_spike_input
-from bioaware.train.rundir import atomic_write, atomic_write_text, git_commit, package_versions
+from bioaware.core.rundir import atomic_write, atomic_write_text, git_commit, package_versions
 
 
 def parsed_file(path: Path) -> ParsedGraph:

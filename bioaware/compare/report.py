@@ -17,17 +17,16 @@ import numpy as np
 import torch
 
 from bioaware.brian.network import simulate
-from bioaware.compare.conformance import check_graph
-from bioaware.compare.figures import membrane_overlay, raster_overlay
-from bioaware.compare.page import html_page, html_table
-from bioaware.compare.spike_metrics import count_correlation, matched_fraction, van_rossum_distance
-from bioaware.interchange.export import TRAINING_DT, exported_graph, trained_test_spikes
+from bioaware.check.conformance import check_graph
+from bioaware.agreement.figures import membrane_overlay, raster_overlay
+from bioaware.core.page import html_page, html_table
+from bioaware.agreement.rate_model import layer_agreement, reconstruction_mse, trained_reference
+from bioaware.families.export import TRAINING_DT, exported_graph, trained_test_spikes
 from bioaware.interchange.from_nir import graph_to_layers, read_graph
 from bioaware.interchange.nir_graph import parse_graph
-from bioaware.log import info
-from bioaware.train.figures import reconstruction_grid
-from bioaware.train.metrics import normalised_mse
-from bioaware.train.rundir import RunDir, atomic_write_text
+from bioaware.core.log import info
+from bioaware.core.figures import reconstruction_grid
+from bioaware.core.rundir import RunDir, atomic_write_text
 
 
 def compare_run(run_dir: Path, images: int = 20, factors: tuple[float, ...] = (1.0, 0.1, 0.01),
@@ -81,24 +80,6 @@ def compare_run(run_dir: Path, images: int = 20, factors: tuple[float, ...] = (1
     atomic_write_text(out_dir / "report.json", json.dumps(report, indent=2) + "\n")
     atomic_write_text(out_dir / "report.html", _html(report))
     return report
-
-
-def trained_reference(out) -> dict[str, np.ndarray]:
-    """Spikes [T, images, N] of the layers every comparison reports, from the trained model's forward output."""
-    return {"hidden": out.hidden_z.numpy(), "reconstruction": out.out_z.numpy()}
-
-
-def reconstruction_mse(images: torch.Tensor, counts: dict[str, np.ndarray]) -> float:
-    """The autoencoder's metric on spike counts [T, images, 784] of its 'reconstruction' layer."""
-    return normalised_mse(images, torch.from_numpy(counts["reconstruction"].sum(0)).float())
-
-
-def layer_agreement(reference: np.ndarray, other: np.ndarray, label: str) -> dict:
-    """Spike counts, count correlation, spikes matched within one step and van Rossum distance of one layer."""
-    return {"spikes_trained": int(reference.sum()), label: int(other.sum()),
-            "count_correlation": count_correlation(reference, other),
-            "matched_within_1_step": matched_fraction(reference, other),
-            "van_rossum": van_rossum_distance(reference, other)}
 
 
 def _html(report: dict) -> str:

@@ -16,16 +16,16 @@ import numpy as np
 import torch
 
 from bioaware.brian.temporal import simulate_alpha
-from bioaware.compare.figures import plt
-from bioaware.compare.page import html_page, html_table
+from bioaware.agreement.figures import plt
+from bioaware.core.page import html_page, html_table
 from bioaware.data.encoders import add_noise, latency_decode
-from bioaware.interchange.export import TIME_UNIT, exported_graph, load_trained
+from bioaware.families.export import TIME_UNIT, exported_graph, load_trained
 from bioaware.interchange.from_nir import read_graph
 from bioaware.interchange.temporal_nir import temporal_from_nir
-from bioaware.log import info
+from bioaware.core.log import info
 from bioaware.models.functional.alpha_spike import alpha_potential
-from bioaware.train.figures import reconstruction_grid, save_figure
-from bioaware.train.rundir import RunDir, atomic_write_text
+from bioaware.core.figures import reconstruction_grid, save_figure
+from bioaware.core.rundir import RunDir, atomic_write_text
 
 
 def time_agreement(reference: np.ndarray, other: np.ndarray, step: float) -> dict:
@@ -41,7 +41,7 @@ def time_agreement(reference: np.ndarray, other: np.ndarray, step: float) -> dic
 
 def compare_temporal(run_dir: Path, images: int = 100, steps: tuple[float, ...] = (0.01, 0.001),
                      device: str = "runtime", seed: int = 0) -> dict:
-    from bioaware.config import DataSection
+    from bioaware.core.config import DataSection
     from bioaware.data.datasets import load_images
 
     task, config = load_trained(run_dir)

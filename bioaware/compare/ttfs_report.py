@@ -18,13 +18,13 @@ import numpy as np
 import torch
 
 from bioaware.brian.ttfs import simulate_ttfs, undelayed
-from bioaware.compare.figures import plt
-from bioaware.compare.page import html_page
-from bioaware.interchange.export import TRAINING_DT, exported_graph, load_trained, ttfs_networks
+from bioaware.agreement.figures import plt
+from bioaware.core.page import html_page
+from bioaware.families.export import TRAINING_DT, exported_graph, load_trained, ttfs_networks
 from bioaware.interchange.from_nir import graph_to_layers, read_graph
-from bioaware.log import info
-from bioaware.train.figures import reconstruction_grid, save_figure
-from bioaware.train.rundir import RunDir, atomic_write_text
+from bioaware.core.log import info
+from bioaware.core.figures import reconstruction_grid, save_figure
+from bioaware.core.rundir import RunDir, atomic_write_text
 
 
 def layer_agreement(reference: np.ndarray, brian: np.ndarray, steps: int, delay: float) -> dict:
@@ -55,7 +55,7 @@ def run_network(name: str, net, in_times: torch.Tensor, nir_path: Path, steps: i
 
 def compare_ttfs(run_dir: Path, images: int = 100, factors: tuple[float, ...] = (1.0, 0.1), device: str = "runtime",
                  seed: int = 0) -> dict:
-    from bioaware.config import DataSection
+    from bioaware.core.config import DataSection
     from bioaware.data.datasets import load_images
 
     task, config = load_trained(run_dir)

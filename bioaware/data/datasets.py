@@ -18,10 +18,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bioaware.config import DataSection
+from bioaware.core.config import DataSection
 from bioaware.data.idx import has_idx, read_split
-from bioaware.errors import BioawareError
-from bioaware.log import info
+from bioaware.core.errors import BioawareError
+from bioaware.core.log import info
 
 TORCHVISION_NAME = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}
 DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")

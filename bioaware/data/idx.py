@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bioaware.errors import BioawareError
+from bioaware.core.errors import BioawareError
 
 SPLIT_FILES = {
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),

@@ -8,8 +8,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from bioaware.log import info
-from bioaware.train.rundir import atomic_write
+from bioaware.core.log import info
+from bioaware.core.rundir import atomic_write
 
 CACHE_NAME = "quality_classifier.pt"
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import nir
 import numpy as np
 
-from bioaware.errors import BioawareError
-from bioaware.interchange.layers import DenseSpikingLayer, leak_from_tau
+from bioaware.core.errors import BioawareError
+from bioaware.core.layers import DenseSpikingLayer, leak_from_tau
 from bioaware.interchange.nir_graph import ParsedGraph, parse_graph, read_nir
 
 LAYER_KINDS = ("LIF", "IF", "CubaLIF", "LI")

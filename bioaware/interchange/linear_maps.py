@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from bioaware.errors import BioawareError
+from bioaware.core.errors import BioawareError
 
 
 def _pair(value, dims: int = 2) -> tuple[int, ...]:

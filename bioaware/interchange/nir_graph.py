@@ -25,7 +25,7 @@ import nir
 import numpy as np
 import scipy.sparse as sp
 
-from bioaware.errors import BioawareError
+from bioaware.core.errors import BioawareError
 from bioaware.interchange.linear_maps import node_map
 
 # NIR type → its parameters (all per-neuron arrays); every name here is read from the node

@@ -15,7 +15,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from bioaware.errors import BioawareError
+from bioaware.core.errors import BioawareError
 
 UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6}
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bioaware.errors import BioawareError
+from bioaware.core.errors import BioawareError
 
 
 def raster_to_trains(raster: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:

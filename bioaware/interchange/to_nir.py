@@ -7,8 +7,8 @@ from pathlib import Path
 import nir
 import numpy as np
 
-from bioaware.interchange.layers import DenseSpikingLayer, tau_from_leak
-from bioaware.train.rundir import atomic_write
+from bioaware.core.layers import DenseSpikingLayer, tau_from_leak
+from bioaware.core.rundir import atomic_write
 
 RESET_METADATA = {"reset": "to_zero", "v_reset": 0.0, "refractory_period": 0.0, "threshold_test": ">= v_threshold",
                   "update_order": "decay, add input spikes, threshold, reset (all layers within the same step)"}

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from bioaware.interchange.layers import ConvGeometry, DenseSpikingLayer
+from bioaware.core.layers import ConvGeometry, DenseSpikingLayer
 from bioaware.interchange.linear_maps import conv_matrix
 from bioaware.models.functional.lif import LIFParameters, lif_scan
 from bioaware.models.roy_ae import AutoencoderSpikes

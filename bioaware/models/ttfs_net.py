@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from bioaware.interchange.layers import DenseSpikingLayer
+from bioaware.core.layers import DenseSpikingLayer
 from bioaware.models.functional.ttfs import if_spike_times
 
 

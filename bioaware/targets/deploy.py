@@ -13,36 +13,26 @@ import html
 import importlib
 import json
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from bioaware.brian.network import simulate
-from bioaware.compare.page import html_page
-from bioaware.compare.report import layer_agreement, reconstruction_mse, trained_reference
-from bioaware.errors import BioawareError
-from bioaware.interchange.export import TRAINING_DT, exported_graph, trained_test_spikes
+from bioaware.core.page import html_page
+from bioaware.agreement.rate_model import layer_agreement, reconstruction_mse, trained_reference
+from bioaware.core.errors import BioawareError
+from bioaware.families.export import TRAINING_DT, exported_graph, trained_test_spikes
 from bioaware.interchange.from_nir import graph_to_layers, read_graph
-from bioaware.log import info
+from bioaware.core.log import info
 from bioaware.targets import TARGETS
+from bioaware.targets.base import Target, TargetColumn
 from bioaware.targets.limits import raise_if_any
-from bioaware.train.rundir import RunDir, atomic_write_text
+from bioaware.core.rundir import RunDir, atomic_write_text
 
 
 
-@dataclass
-class TargetColumn:
-    """One target simulation: spike counts [T, images, N] per layer name, and what else it measured."""
-
-    label: str
-    counts: dict[str, np.ndarray]
-    seconds: float
-    details: dict = field(default_factory=dict)
-
-
-def target_module(target: str):
+def target_module(target: str) -> Target:
     if target not in TARGETS:
         raise BioawareError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
     return importlib.import_module(f"bioaware.targets.{target}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bioaware.errors import BioawareError
+from bioaware.core.errors import BioawareError
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ from pathlib import Path
 import nir
 import numpy as np
 
-from bioaware.errors import BioawareError
-from bioaware.interchange.layers import DenseSpikingLayer
+from bioaware.core.errors import BioawareError
+from bioaware.core.layers import DenseSpikingLayer
+from bioaware.targets.base import TargetColumn
 from bioaware.targets.limits import Violation, raise_if_any
 
 RUNNER = Path(__file__).with_name("loihi_runner.py")
@@ -132,7 +133,6 @@ def run_lava(layers: list[DenseSpikingLayer], input_spikes: np.ndarray, tag: str
 
 def deploy(graph, layers: list[DenseSpikingLayer], input_spikes: np.ndarray, out_dir: Path) -> list:
     """Lava floating point and bit-accurate fixed point runs as comparison columns."""
-    from bioaware.targets.deploy import TargetColumn
 
     columns = []
     for tag in ("floating_pt", "fixed_pt"):

@@ -23,7 +23,8 @@ import nir
 import numpy as np
 
 from bioaware.interchange.from_nir import chain_nodes, input_shape
-from bioaware.interchange.layers import DenseSpikingLayer
+from bioaware.core.layers import DenseSpikingLayer
+from bioaware.targets.base import TargetColumn
 from bioaware.targets.limits import Violation
 
 KERNEL_MEMORY = [16384, 16384, 16384, 32768, 32768, 65536, 65536, 16384, 16384]  # weights per core
@@ -182,7 +183,7 @@ def real_samna_available() -> bool:
 
 def chip_config(graph: nir.NIRGraph, device: str = DEVICE):
     """Speck's chip configuration (samna object) for the graph; needs the real samna."""
-    from bioaware.errors import BioawareError
+    from bioaware.core.errors import BioawareError
 
     if not real_samna_available():
         raise BioawareError("samna: SynSense's chip library is not installed (PyPI's samna is a stub that fetches "
@@ -196,7 +197,6 @@ def chip_config(graph: nir.NIRGraph, device: str = DEVICE):
 
 def deploy(graph, layers: list[DenseSpikingLayer], input_spikes: np.ndarray, out_dir: Path) -> list:
     """sinabs columns (as imported, 8-bit Speck weights, trained reset semantics), plus the chip config with samna."""
-    from bioaware.targets.deploy import TargetColumn
 
     columns = []
     for variant, label in (("imported", "sinabs from_nir (reset by subtraction, v ≥ −θ)"),

@@ -22,10 +22,11 @@ import nir
 import numpy as np
 
 from bioaware.brian.network import simulate
-from bioaware.compare.report import layer_agreement
-from bioaware.errors import BioawareError
-from bioaware.interchange.export import TRAINING_DT
-from bioaware.interchange.layers import DenseSpikingLayer, tau_from_leak
+from bioaware.agreement.rate_model import layer_agreement
+from bioaware.core.errors import BioawareError
+from bioaware.families.export import TRAINING_DT
+from bioaware.core.layers import DenseSpikingLayer, tau_from_leak
+from bioaware.targets.base import TargetColumn
 from bioaware.targets.limits import Violation
 
 MAX_DELAY_STEPS = 144  # sPyNNaker: 16 on the core, up to 144 with delay extensions
@@ -89,7 +90,6 @@ def pynn_counts(result: dict, layers: list[DenseSpikingLayer], steps: int, image
 
 def deploy(graph, layers: list[DenseSpikingLayer], input_spikes: np.ndarray, out_dir: Path) -> list:
     """Virtual-board mapping on sPyNNaker (figures, no spikes) and the PyNN network on PyNN's Brian2 backend."""
-    from bioaware.targets.deploy import TargetColumn
 
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="bioaware-pynn-") as tmp:

@@ -22,9 +22,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from bioaware.config import ModelSection, TTFSSection, TrainSection
-from bioaware.errors import BioawareError
-from bioaware.log import info
+from bioaware.core.config import ModelSection, TTFSSection, TrainSection
+from bioaware.core.errors import BioawareError
+from bioaware.core.log import info
 from bioaware.models.functional.ttfs import ttfs_decode, ttfs_encode
 from bioaware.models.ttfs_net import TTFSNetwork, uniform_weights
 from bioaware.train.block_selection import BestBlocks, digit_blocks
@@ -215,7 +215,7 @@ class GANTask(Task):
                 "digit": self.tt.digit, "judge_test_accuracy": judge_accuracy}
 
     def figures(self, data, seed: int, run, results: dict) -> None:
-        from bioaware.train.figures import reconstruction_grid
+        from bioaware.core.figures import reconstruction_grid
 
         samples = self.sample(80, torch.Generator().manual_seed(seed + 2)).numpy()
         reconstruction_grid({f"{k}": samples[10 * k:10 * k + 10] for k in range(8)},

@@ -12,12 +12,11 @@ from typing import Callable
 import torch
 from tqdm.auto import tqdm
 
-from bioaware.config import TrainSection
-from bioaware.errors import Interrupted
-from bioaware.log import info
-from bioaware.train.checkpoint import fingerprint, load_checkpoint, save_checkpoint
-from bioaware.train.metrics import normalised_mse, spike_mse
-from bioaware.train.rundir import RunDir
+from bioaware.core.config import TrainSection
+from bioaware.core.errors import Interrupted
+from bioaware.core.log import info
+from bioaware.core.checkpoint import fingerprint, load_checkpoint, save_checkpoint
+from bioaware.core.rundir import RunDir
 from bioaware.train.tasks import Task
 
 
@@ -154,31 +153,3 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
         info(f"{task.phase}: kept the model of batch {best['step']} of {total} "
              f"({', '.join(f'{k} {v:.3f}' for k, v in best.items() if isinstance(v, float))})")
     return step
-
-
-@torch.no_grad()
-def evaluate(task: Task, images: torch.Tensor, batch_size: int, seed: int) -> dict[str, float]:
-    """Test-set metrics of Roy et al.: MSE (standardised image vs output) and, for SNNs, Spike-MSE."""
-    task.model.eval()
-    generator = torch.Generator().manual_seed(seed + 1)  # evaluation spikes never reuse training draws
-    outputs, ins, rates, pixels = [], [], [], []
-    for start in range(0, len(images), batch_size):
-        rec = task.reconstruct(images[start:start + batch_size], generator)
-        outputs.append(rec.output)
-        if rec.in_counts is not None:
-            ins.append(rec.in_counts)
-        if rec.hidden_rate is not None:
-            rates.append(rec.hidden_rate)
-        if rec.pixels is not None:
-            pixels.append(rec.pixels)
-    output = torch.cat(outputs)
-    result = {"mse": normalised_mse(images, output), "n_test": len(images)}
-    if pixels:  # plain MSE in pixel units, the measure of Comşa et al.
-        result["pixel_mse"] = float((torch.cat(pixels) - images).pow(2).mean())
-    if rates and not ins:
-        result["hidden_spiking_fraction"] = sum(rates) / len(rates)
-    if ins:
-        result["spike_mse"] = spike_mse(torch.cat(ins), output)
-        result["hidden_rate"] = sum(rates) / len(rates)
-        result["output_spikes_per_pixel"] = float(output.mean())
-    return result

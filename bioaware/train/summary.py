@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from bioaware.errors import BioawareError
+from bioaware.core.errors import BioawareError
 
 # Roy, Panda & Roy 2019, Table 1 (test MSE), keyed by (dataset, hidden, model)
 PAPER = {("mnist", 196, "snn"): 0.357, ("mnist", 196, "ann_sgd"): 0.226, ("mnist", 196, "ann_adam"): 0.122,

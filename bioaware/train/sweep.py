@@ -10,9 +10,9 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bioaware.config import load_config
-from bioaware.errors import BioawareError
-from bioaware.log import info
+from bioaware.core.config import load_config
+from bioaware.core.errors import BioawareError
+from bioaware.core.log import info
 
 
 def parse_axis(text: str) -> tuple[str, list[str]]:

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 import torch
 
-from bioaware.errors import BioawareError
-from bioaware.config import ModelSection, TemporalSection, TrainSection
+from bioaware.core.errors import BioawareError
+from bioaware.core.metrics import normalised_mse, spike_mse
+from bioaware.core.config import ModelSection, TemporalSection, TrainSection
 from bioaware.data.encoders import add_noise, latency_decode, latency_encode, rate_encode
 from bioaware.models.ann_ae import AnnAutoencoder
 from bioaware.models.comsa_ae import AlphaParameters, ComsaAutoencoder
@@ -87,15 +88,13 @@ class Task:
         """Data-dependent initial weights from the training set, before training (a checkpoint replaces them)."""
 
     def test_metrics(self, data, batch_size: int, seed: int, run) -> dict:
-        """Test-set metrics; autoencoders: the reconstruction metrics of `bioaware.train.loop.evaluate`."""
-        from bioaware.train.loop import evaluate
-
+        """Test-set metrics; autoencoders: the reconstruction metrics of :func:`evaluate`."""
         return evaluate(self, data.test_x, batch_size, seed)
 
     @torch.no_grad()
     def figures(self, data, seed: int, run, results: dict, n: int = 10) -> None:
         """Autoencoders: a grid of the first `n` test images, the inputs when noisy, and the reconstructions."""
-        from bioaware.train.figures import reconstruction_grid
+        from bioaware.core.figures import reconstruction_grid
 
         images = data.test_x[:n]
         rec = self.reconstruct(images, torch.Generator().manual_seed(seed + 2))
@@ -214,3 +213,31 @@ class AnnAutoencoderTask(Task):
         noisy = add_noise(images, self.noise, generator)
         pixels = self._code(self.model(self._code(noisy.to(self.device)))).cpu()
         return Reconstruction(pixels, pixels=pixels, inputs=noisy if self.noise else None)
+
+
+@torch.no_grad()
+def evaluate(task: Task, images: torch.Tensor, batch_size: int, seed: int) -> dict[str, float]:
+    """Test-set metrics of Roy et al.: MSE (standardised image vs output) and, for SNNs, Spike-MSE."""
+    task.model.eval()
+    generator = torch.Generator().manual_seed(seed + 1)  # evaluation spikes never reuse training draws
+    outputs, ins, rates, pixels = [], [], [], []
+    for start in range(0, len(images), batch_size):
+        rec = task.reconstruct(images[start:start + batch_size], generator)
+        outputs.append(rec.output)
+        if rec.in_counts is not None:
+            ins.append(rec.in_counts)
+        if rec.hidden_rate is not None:
+            rates.append(rec.hidden_rate)
+        if rec.pixels is not None:
+            pixels.append(rec.pixels)
+    output = torch.cat(outputs)
+    result = {"mse": normalised_mse(images, output), "n_test": len(images)}
+    if pixels:  # plain MSE in pixel units, the measure of Comşa et al.
+        result["pixel_mse"] = float((torch.cat(pixels) - images).pow(2).mean())
+    if rates and not ins:
+        result["hidden_spiking_fraction"] = sum(rates) / len(rates)
+    if ins:
+        result["spike_mse"] = spike_mse(torch.cat(ins), output)
+        result["hidden_rate"] = sum(rates) / len(rates)
+        result["output_spikes_per_pixel"] = float(output.mean())
+    return result

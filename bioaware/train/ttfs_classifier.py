@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import torch
 
-from bioaware.config import ModelSection, TTFSSection, TrainSection
+from bioaware.core.config import ModelSection, TTFSSection, TrainSection
 from bioaware.models.functional.ttfs import first_crossing, if_spike_times, membrane_bins, received_by, ttfs_encode
 from bioaware.models.ttfs_net import TTFSNetwork
 from bioaware.train.dead_neurons import DeadNeuronRedraw
@@ -163,7 +163,7 @@ class TTFSClassifier(Task):
         return summarise(self.decisions(data.test_x, batch_size), data.test_y, self.tt.steps)
 
     def figures(self, data, seed: int, run, results: dict) -> None:
-        from bioaware.train.figures import filter_grid, per_digit_bars
+        from bioaware.core.figures import filter_grid, per_digit_bars
 
         per_digit_bars(results["per_digit"], run.figures / f"per_digit_{self.phase}.png",
                        f"{run.path.name}: {self.phase}, test accuracy {results['accuracy']:.4f}")
@@ -277,7 +277,7 @@ def latency_figure(results: dict, path, title: str = "", **style) -> None:
     """Test accuracy against mean decision time (steps) for each labelled result ({decision_time, accuracy} and,
     where every result has it, accuracy_ties_count), beside the papers' operating points and the project's target
     (≥ 97.0 % at ≤ 60 steps); `style`: accuracy_against_time's series and xlabel."""
-    from bioaware.train.figures import accuracy_against_time
+    from bioaware.core.figures import accuracy_against_time
 
     points = {label: (r["decision_time"], r["accuracy"]) for label, r in results.items()}
     ties_count = all("accuracy_ties_count" in r for r in results.values())

@@ -24,14 +24,14 @@ from typing import Callable
 import numpy as np
 
 from bioaware.brian.nir_network import SpikeTrains, simulate_graph
-from bioaware.compare.figures import node_rasters
-from bioaware.compare.page import html_page, html_table
-from bioaware.compare.spike_metrics import count_correlation, matched_fraction
-from bioaware.errors import BioawareError
+from bioaware.agreement.figures import node_rasters
+from bioaware.core.page import html_page, html_table
+from bioaware.agreement.spike_metrics import count_correlation, matched_fraction
+from bioaware.core.errors import BioawareError
 from bioaware.interchange.nir_graph import ParsedGraph
 from bioaware.interchange.spike_convention import parse_convention
 from bioaware.interchange.spike_input import raster_to_trains
-from bioaware.train.rundir import atomic_write_text, git_commit, package_versions
+from bioaware.core.rundir import atomic_write_text, git_commit, package_versions
 
 AGREEMENT = 0.99  # count correlation above which a node agrees
 DROPPED = "the imported model has no module for this node (dropped or renamed on import)"

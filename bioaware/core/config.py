@@ -17,7 +17,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from bioaware.errors import BioawareError
+from bioaware.core.errors import BioawareError
 
 
 @dataclass

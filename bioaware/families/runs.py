@@ -7,13 +7,13 @@ from pathlib import Path
 
 import torch
 
-from bioaware.config import Config, TrainSection, config_from_dict
-from bioaware.errors import BioawareError
-from bioaware.train.checkpoint import load_checkpoint
+from bioaware.core.config import Config, TrainSection, config_from_dict
+from bioaware.core.errors import BioawareError
+from bioaware.core.checkpoint import load_checkpoint
 from bioaware.data.datasets import ImageData, load_images
-from bioaware.train.figures import loss_curves, selection_curves
+from bioaware.core.figures import loss_curves, selection_curves
 from bioaware.train.loop import fit, total_batches
-from bioaware.train.rundir import RunDir
+from bioaware.core.rundir import RunDir
 from bioaware.train.tasks import AnnAutoencoderTask, SpikingAutoencoderTask, Task, TemporalAutoencoderTask
 
 PAPER_MSE = "Roy et al. 2019, Table 1 (test MSE): MNIST 196: SNN 0.357, ANN 0.226, ANN+Adam 0.122; " \

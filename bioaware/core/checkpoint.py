@@ -8,9 +8,9 @@ from typing import Any
 
 import torch
 
-from bioaware.config import Config
-from bioaware.errors import BioawareError
-from bioaware.train.rundir import atomic_write
+from bioaware.core.config import Config
+from bioaware.core.errors import BioawareError
+from bioaware.core.rundir import atomic_write
 
 # Keys that may change between an interrupted run and its resume without invalidating it.
 RESUMABLE_CHANGES = {("train", "epochs"), ("train", "checkpoint_every"), ("data", "root"), ("data", "download"),

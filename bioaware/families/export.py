@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from bioaware.errors import BioawareError
-from bioaware.log import info
+from bioaware.core.errors import BioawareError
+from bioaware.core.log import info
 from bioaware.interchange.to_nir import layers_to_nir, write_graph
-from bioaware.train.pipeline import build_tasks, open_run, restore
-from bioaware.train.rundir import RunDir
+from bioaware.families.runs import build_tasks, open_run, restore
+from bioaware.core.rundir import RunDir
 from bioaware.train.tasks import Task
 
 TRAINING_DT = 1e-3  # s: one training step is taken as 1 ms of continuous time
@@ -33,7 +33,7 @@ def trained_test_spikes(run_dir: Path, images: int, seed: int = 0):
     """
     import torch
 
-    from bioaware.config import DataSection
+    from bioaware.core.config import DataSection
     from bioaware.data.datasets import load_images
 
     task, config = load_trained(run_dir)

@@ -9,10 +9,10 @@ from pathlib import Path
 import torch
 
 from bioaware.brian.network import simulate
-from bioaware.interchange.export import TRAINING_DT, exported_graph, trained_test_spikes
+from bioaware.families.export import TRAINING_DT, exported_graph, trained_test_spikes
 from bioaware.interchange.from_nir import graph_to_layers, read_graph
-from bioaware.train.metrics import normalised_mse, spike_mse
-from bioaware.train.rundir import atomic_write_text
+from bioaware.core.metrics import normalised_mse, spike_mse
+from bioaware.core.rundir import atomic_write_text
 
 
 def simulate_test_set(run_dir: Path, images: int = 1000, device: str = "cpp_standalone", dt_factor: float = 0.1,

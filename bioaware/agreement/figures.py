@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bioaware.train.figures import plt, save_figure
+from bioaware.core.figures import plt, save_figure
 
 MARKERS = [("o", 28, "black"), ("x", 18, "tab:red"), ("+", 18, "tab:blue"), ("1", 18, "tab:green")]
 

@@ -17,8 +17,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
-from bioaware.errors import BioawareError
-from bioaware.log import info
+from bioaware.core.errors import BioawareError
+from bioaware.core.log import info
 
 PACKAGES = ("bioaware", "torch", "torchvision", "norse", "nir", "nirtorch", "brian2", "numpy", "matplotlib")
 

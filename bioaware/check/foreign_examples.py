@@ -13,7 +13,7 @@ from typing import Callable
 
 import numpy as np
 
-from bioaware.compare.conformance import hooked_run, sequence_run
+from bioaware.check.conformance import hooked_run, sequence_run
 
 
 @dataclass
