@@ -15,7 +15,8 @@ from pathlib import Path
 import torch
 
 from bioaware.brian.network import simulate
-from bioaware.families.export import TRAINING_DT, trained_test_spikes
+from bioaware.core.timebase import TRAINING_DT
+from bioaware.families.export import trained_test_spikes
 
 
 def main() -> None:

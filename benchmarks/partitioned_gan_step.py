@@ -22,7 +22,7 @@ from pathlib import Path
 
 import torch
 
-from bioaware.core.config import load_config
+from bioaware.families import load_config
 from bioaware.data.datasets import load_images
 from bioaware.train.gan import SpikingGANTask
 

@@ -10,49 +10,57 @@ from pathlib import Path
 from bioaware.core.errors import BioawareError, Interrupted
 from bioaware.targets import TARGETS
 
+DEMO_TARGET = "spinnaker"  # needs no environment of its own: sPyNNaker's virtual board and PyNN on Brian2
+DEMO_STEPS = (1.0, 0.1)  # Brian2 dt of the demo's comparison, as fractions of the training step
 EPILOG = "Runs write runs/<name>/: config.json, provenance.json, metrics.jsonl, results.json, *.ckpt, figures/*.png."
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number ≥ 1 (argparse turns the error into one line and exit status 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number > 0")
+    return value
 
 
 def _run_dir(config_path: Path, name: str, out: str | None) -> Path:
     return Path(out) if out else config_path.parent / name
 
 
-def _print_results(results: dict, run_dir: Path) -> None:
+def _print_results(results: dict, run_dir: Path, family) -> None:
     print(f"\ntest metrics ({run_dir}):")
-    if any("accuracy" in r for r in results.values()):
-        from bioaware.train.ttfs_classifier import accuracy_table
-
-        print(accuracy_table(results))
-        print(f"figures: {run_dir / 'figures'}")
-        return
-    if any("frechet" in r for r in results.values()):
-        from bioaware.train.gan import quality_table
-
-        print(quality_table(results))
-        print(f"figures: {run_dir / 'figures'}")
-        return
-    print(f"  {'model':<18} {'MSE':>8} {'Spike-MSE':>10} {'pixel MSE':>10}")
-    for phase, r in results.items():
-        spike = f"{r['spike_mse']:.3f}" if "spike_mse" in r else "-"
-        pixel = f"{r['pixel_mse']:.4f}" if "pixel_mse" in r else "-"
-        print(f"  {phase:<18} {r['mse']:>8.4f} {spike:>10} {pixel:>10}")
+    print(family.results_table(results))
     print(f"figures: {run_dir / 'figures'}")
 
 
 def cmd_train(args) -> int:
-    from bioaware.core.config import load_config
+    from bioaware.families import family_of, load_config
     from bioaware.families.runs import run_training
 
     cfg = load_config(args.config, args.set)
     run_dir = _run_dir(Path(args.config), cfg.run.name, args.out)
     results = run_training(cfg, run_dir, fresh=args.fresh, max_batches=args.max_batches)
     if results:
-        _print_results(results, run_dir)
+        _print_results(results, run_dir, family_of(cfg))
     return 0
 
 
 def cmd_sweep(args) -> int:
-    from bioaware.train.sweep import results_table, sweep
+    from bioaware.families.sweep import results_table, sweep
 
     runs = sweep(Path(args.config), args.grid, args.set, args.jobs, args.out_root)
     print(results_table(runs))
@@ -60,27 +68,44 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from bioaware.core.config import config_from_dict, tomllib
+    from bioaware.compare import compare_family_run
+    from bioaware.core.config import tomllib
+    from bioaware.core.log import info
+    from bioaware.families import checked_config, family_of
+    from bioaware.families.export import exported_graph
     from bioaware.families.runs import run_training
+    from bioaware.targets.deploy import deploy_run
 
     text = resources.files("bioaware.configs").joinpath("demo.toml").read_text()
-    cfg = config_from_dict(tomllib.loads(text), "bioaware/configs/demo.toml")
+    cfg = checked_config(tomllib.loads(text), "bioaware/configs/demo.toml")
     if args.epochs:
         cfg.train.epochs = args.epochs
-    run_dir = Path(args.out)
-    _print_results(run_training(cfg, run_dir, fresh=True), run_dir)
+    run_dir, export_root = Path(args.out), Path(args.export_root)
+    info(f"demo 1/4: training {cfg.model.kind} and its baselines in {run_dir} (resumes where it stopped)")
+    results = run_training(cfg, run_dir, max_batches=args.max_batches)
+    if not results:
+        info("stopped before the end; run the same command again to resume")
+        return 0
+    _print_results(results, run_dir, family_of(cfg))
+    info(f"demo 2/4: exporting to NIR: {exported_graph(run_dir, export_root)}")
+    info(f"demo 3/4: the exported graph in Brian2 beside the trained model, {args.images} test images")
+    page = compare_family_run(family_of(cfg).name, run_dir, args.images, DEMO_STEPS)
+    info(f"demo 4/4: deploying to {TARGETS[DEMO_TARGET][0]}")
+    deploy_run(run_dir, DEMO_TARGET, images=args.images, export_root=export_root)
+    print(f"report: {page} (targets: {page.with_name('targets.html')})")
     return 0
 
 
 def cmd_evaluate(args) -> int:
     from bioaware.data.datasets import load_images
+    from bioaware.families import family_of
     from bioaware.families.runs import build_tasks, open_run, restore
 
     run, cfg, config = open_run(Path(args.run))
     data = load_images(cfg.data)
     results = {task.phase: restore(task, run, config).test_metrics(data, cfg.train.batch_size, cfg.run.seed, run)
                for task, _ in build_tasks(cfg)}
-    _print_results(results, run.path)
+    _print_results(results, run.path, family_of(cfg))
     return 0
 
 
@@ -152,26 +177,21 @@ def _seconds(text: str | None, flag: str) -> float | None:
     return value
 
 
+def _factor(text: str) -> float:
+    try:
+        return _positive_float(text)
+    except argparse.ArgumentTypeError as exc:
+        raise BioawareError(f"--dt-factors: {exc}; give positive numbers separated by commas, e.g. 1,0.1") from None
+
+
 def cmd_compare(args) -> int:
+    from bioaware.compare import compare_family_run
+    from bioaware.families import family_of
     from bioaware.families.runs import open_run
 
-    kind = open_run(Path(args.run))[1].model.kind
-    if kind in ("ttfs_classifier", "spiking_gan"):
-        from bioaware.compare.ttfs_report import compare_ttfs
-
-        factors = tuple(float(f) for f in (args.dt_factors or "1,0.1").split(","))
-        compare_ttfs(Path(args.run), images=args.images, factors=factors, device=args.device)
-    elif kind == "comsa_ae":
-        from bioaware.compare.temporal_report import compare_temporal
-
-        steps = tuple(float(f) for f in (args.dt_factors or "0.01,0.001").split(","))
-        compare_temporal(Path(args.run), images=args.images, steps=steps, device=args.device)
-    else:
-        from bioaware.compare.report import compare_run
-
-        factors = tuple(float(f) for f in (args.dt_factors or "1,0.1,0.01").split(","))
-        compare_run(Path(args.run), images=args.images, factors=factors, device=args.device)
-    print(f"report: {Path(args.run) / 'compare' / 'report.html'}")
+    steps = tuple(_factor(f) for f in args.dt_factors.split(",")) if args.dt_factors else None
+    family = family_of(open_run(Path(args.run))[1]).name
+    print(f"report: {compare_family_run(family, Path(args.run), args.images, steps, args.device)}")
     return 0
 
 
@@ -282,7 +302,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--fresh", action="store_true", help="discard checkpoints and metrics of an earlier run")
     t.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override a config key (repeatable), e.g. --set run.seed=1 --set model.leak=0.2")
-    t.add_argument("--max-batches", type=int, help="stop after this many batches per model (resume later)")
+    t.add_argument("--max-batches", type=_positive_int, help="stop after this many batches per model (resume later)")
     t.set_defaults(func=cmd_train)
     w = sub.add_parser("sweep", help="train a config at every point of a grid of overrides, then tabulate",
                        epilog="e.g. bioaware sweep runs/comsa_ae_mnist.toml --grid model.hidden=8,16,32 "
@@ -291,7 +311,7 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument("--grid", action="append", required=True, metavar="SECTION.KEY=V1,V2,…",
                    help="one axis of the grid (repeatable; runs are named <name>_<key><value>…)")
     w.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override for every run")
-    w.add_argument("--jobs", type=int, default=1, help="runs trained at once, one process each (default 1)")
+    w.add_argument("--jobs", type=_positive_int, default=1, help="runs trained at once, one process each (default 1)")
     w.add_argument("--out-root", help="folder of the run directories (default: beside the config)")
     w.set_defaults(func=cmd_sweep)
     e = sub.add_parser("evaluate", help="recompute the test metrics of a trained run")
@@ -317,15 +337,15 @@ def parser() -> argparse.ArgumentParser:
                    "of one step, as snnTorch/Norse/sinabs export); default: the graph's metadata")
     m.add_argument("--record", help="NIR file: comma-separated neuron nodes whose membrane v is recorded")
     m.add_argument("--out", help="NIR file: output folder (default: <file>_brian2 beside it)")
-    m.add_argument("--images", type=int, default=1000, help="test images (default 1000)")
+    m.add_argument("--images", type=_positive_int, default=1000, help="test images (default 1000)")
     m.add_argument("--device", help="Brian2 device (default: cpp_standalone for runs, runtime for NIR files)")
-    m.add_argument("--dt-factor", type=float, default=0.1, help="Brian2 dt as a fraction of the training step")
+    m.add_argument("--dt-factor", type=_positive_float, default=0.1, help="Brian2 dt as a fraction of the training step")
     m.add_argument("--order", choices=["exact", "matched"], default="exact", help="update order (default exact)")
-    m.add_argument("--copies", type=int, default=100, help="parallel network copies per build (default 100)")
+    m.add_argument("--copies", type=_positive_int, default=100, help="parallel network copies per build (default 100)")
     m.set_defaults(func=cmd_simulate)
     c = sub.add_parser("compare", help="trained (discrete-time) model vs exact Brian2 dynamics on the same spikes")
     c.add_argument("run", help="run directory, e.g. runs/roy_ae_mnist")
-    c.add_argument("--images", type=int, default=20, help="test images, simulated as parallel copies (default 20)")
+    c.add_argument("--images", type=_positive_int, default=20, help="test images, simulated as parallel copies (default 20)")
     c.add_argument("--dt-factors", help="Brian2 dt as fractions of the training step (default 1,0.1,0.01); "
                    "for temporal-coding models, in time units (default 0.01,0.001)")
     c.add_argument("--device", default="runtime", help="Brian2 device: runtime, cython, cpp_standalone, "
@@ -334,14 +354,14 @@ def parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyse", help="temporal-coding runs: SVM on hidden spike times vs pixels, t-SNE, "
                        "interpolation, spike-time and weight histograms")
     a.add_argument("runs", nargs="+", help="run directories of comsa_ae runs")
-    a.add_argument("--train-images", type=int, default=5000, help="SVM training images (default 5000)")
-    a.add_argument("--test-images", type=int, default=2000, help="SVM test images (default 2000)")
+    a.add_argument("--train-images", type=_positive_int, default=5000, help="SVM training images (default 5000)")
+    a.add_argument("--test-images", type=_positive_int, default=2000, help="SVM test images (default 2000)")
     a.set_defaults(func=cmd_analyse)
     y = sub.add_parser("deploy", help="run a trained run's NIR graph through a neuromorphic toolchain, vs Brian2")
     y.add_argument("run", help="run directory, e.g. runs/roy_ae_mnist")
     y.add_argument("--target", required=True, choices=list(TARGETS),
                    help="; ".join(f"{name}: {what}" for name, (_, what) in TARGETS.items()))
-    y.add_argument("--images", type=int, default=20, help="test images (default 20)")
+    y.add_argument("--images", type=_positive_int, default=20, help="test images (default 20)")
     y.add_argument("--export-root", default="export", help="where the run's NIR graph is (default export/)")
     y.set_defaults(func=cmd_deploy)
     i = sub.add_parser("inspect", help="check any NIR file: nodes, shapes, edges, cycles, what each becomes in Brian2")
@@ -364,9 +384,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("runs", nargs="+", help="run directories, e.g. runs/roy_ae_mnist*/")
     s.add_argument("--figure", metavar="PNG", help="also draw the test MSE of every row as bars")
     s.set_defaults(func=cmd_summary)
-    d = sub.add_parser("demo", help="train a small autoencoder on the embedded MNIST subset (a few minutes)")
+    d = sub.add_parser("demo", help="the whole pipeline on the embedded MNIST subset: train a small autoencoder, "
+                                     "export it to NIR, simulate it in Brian2, compare, deploy (a few minutes)")
     d.add_argument("--out", default="runs/demo", help="run directory (default: runs/demo)")
-    d.add_argument("--epochs", type=int, help="override the demo's 25 epochs")
+    d.add_argument("--export-root", default="export", help="folder of exported graphs (default: export)")
+    d.add_argument("--epochs", type=_positive_int, help="override the demo's 25 epochs")
+    d.add_argument("--images", type=_positive_int, default=10, help="test images simulated (default: 10)")
+    d.add_argument("--max-batches", type=_positive_int, help="stop training after this many batches (resume later)")
     d.set_defaults(func=cmd_demo)
     return p
 

@@ -32,11 +32,11 @@ def _train_small(directory, mnist_data, model: dict, n_train: int, n_test: int, 
     (with `shuffle`, on a fixed random draw: the embedded subset is sorted by digit); returns the run directory."""
     import torch
 
-    from bioaware.core.config import config_from_dict
+    from bioaware.families import checked_config
     from bioaware.data.datasets import ImageData
     from bioaware.families.runs import run_training
 
-    cfg = config_from_dict({"run": {"name": directory.name}, "data": {"dataset": "mnist_5k"}, "model": model,
+    cfg = checked_config({"run": {"name": directory.name}, "data": {"dataset": "mnist_5k"}, "model": model,
                             "train": {"batch_size": 50, "lr": 5e-3}, **(extra or {})})
     pick = lambda n, total: torch.randperm(total, generator=torch.Generator().manual_seed(0))[:n] \
         if shuffle else torch.arange(n)  # noqa: E731

@@ -1,7 +1,6 @@
 """The command line as a user types it (subprocesses, real exit codes and messages)."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -35,12 +34,20 @@ def test_bad_input_one_line_and_nonzero_exit(write_toml, tmp_path, text, message
     assert len([l for l in result.stderr.splitlines() if l.startswith("bioaware: error")]) == 1
 
 
-def test_demo_runs_and_writes_figures(tmp_path):
-    result = run("demo", "--epochs", "1", "--out", str(tmp_path / "demo"))
+@pytest.mark.slow
+def test_demo_runs_the_whole_pipeline_and_its_pages_render(tmp_path):
+    from browser import page_problems
+
+    out, export = tmp_path / "demo", tmp_path / "export"
+    result = run("demo", "--epochs", "1", "--images", "3", "--out", str(out), "--export-root", str(export))
     assert result.returncode == 0, result.stderr[-2000:]
     assert "snn" in result.stdout and "ann_adam" in result.stdout
-    assert (tmp_path / "demo" / "figures" / "reconstruction_snn.png").is_file()
-    again = run("evaluate", str(tmp_path / "demo"))
+    assert (out / "figures" / "reconstruction_snn.png").is_file() and (export / "demo" / "model.nir").is_file()
+    assert f"report: {out / 'compare' / 'report.html'}" in result.stdout
+    pages = [out / "compare" / name for name in ("report.html", "targets.html", "check/check.html")]
+    assert json.loads((out / "compare" / "targets" / "spinnaker.json").read_text())["columns"]
+    assert {str(p): page_problems(p) for p in pages} == {str(p): [] for p in pages}
+    again = run("evaluate", str(out))
     assert again.returncode == 0 and "snn" in again.stdout
 
 

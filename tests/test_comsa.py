@@ -2,7 +2,6 @@
 
 import json
 
-import numpy as np
 import pytest
 
 from conftest import _train_small
@@ -11,7 +10,6 @@ from conftest import _train_small
 @pytest.fixture(scope="module")
 def comsa_run(tmp_path_factory, mnist_data):
     """784-16-784 alpha autoencoder (4 pulses per layer) and its inverted-image ANN, one epoch (63 batches) on 1000 real images."""
-    from bioaware.core.config import config_from_dict
 
     directory = tmp_path_factory.mktemp("runs") / "comsa"
     return _train_small(directory, mnist_data, {"kind": "comsa_ae", "hidden": 16}, 1000, 100,
@@ -59,7 +57,7 @@ def test_analyse_writes_embedding_accuracy_and_figures(comsa_run):
 
 
 def test_sweep_names_and_runs_every_point(tmp_path, write_toml):
-    from bioaware.train.sweep import point_name, results_table, sweep
+    from bioaware.families.sweep import point_name, results_table, sweep
 
     assert point_name("comsa", {"model.hidden": "8", "train.noise": "0.2"}) == "comsa_hidden8_noise0p2"
     config = write_toml('[data]\ndataset = "mnist_5k"\ntrain_limit = 64\ntest_limit = 32\n'
@@ -77,7 +75,7 @@ def test_sweep_names_and_runs_every_point(tmp_path, write_toml):
     ('[model]\nkind = "roy_ae"\n[train]\ndevice = "cuda"', "cuda"),
 ])
 def test_temporal_config_errors_name_the_key(write_toml, text, message):
-    from bioaware.core.config import load_config
+    from bioaware.families import load_config
     from bioaware.core.errors import BioawareError
 
     with pytest.raises(BioawareError, match=message):
@@ -97,7 +95,7 @@ def test_latency_code_round_trip():
 
 
 def test_output_pulses_start_over_their_span(write_toml):
-    from bioaware.core.config import load_config
+    from bioaware.families import load_config
     from bioaware.core.errors import BioawareError
     from bioaware.models.comsa_ae import ComsaAutoencoder
 

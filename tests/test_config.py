@@ -1,6 +1,6 @@
 import pytest
 
-from bioaware.core.config import load_config
+from bioaware.families import load_config
 from bioaware.core.errors import BioawareError
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from bioaware.cli import main
 from bioaware.check import foreign_examples as ex
+from browser import page_problems
 from bioaware.check.conformance import check_graph
 from bioaware.interchange.nir_graph import parse_graph
 
@@ -40,6 +41,7 @@ def test_snntorch_leaky_with_bias_matches_brian2(tmp_path):
     for label in ("snntorch", "module"):
         _agree(report, label, ["1", "3"])
     assert (tmp_path / "check.html").is_file() and (tmp_path / "raster_1.png").is_file()
+    assert page_problems(tmp_path / "check.html") == []
 
 
 def test_snntorch_synaptic_matches_brian2(tmp_path):

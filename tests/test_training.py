@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from bioaware.core.config import config_from_dict
+from bioaware.families import checked_config
 from bioaware.data.datasets import ImageData
 from bioaware.core.errors import BioawareError
 from bioaware.train.loop import batch_order, fit
@@ -25,7 +25,7 @@ def tiny(n_train, n_test, mnist_data, **overrides):
         raw.setdefault(section, {}).update(body)
     data = ImageData(mnist_data.train_x[:n_train], mnist_data.train_y[:n_train],
                      mnist_data.test_x[:n_test], mnist_data.test_y[:n_test], source="test subset")
-    return config_from_dict(raw), data
+    return checked_config(raw), data
 
 
 @pytest.mark.parametrize("update", ["bptt", "per_step"])

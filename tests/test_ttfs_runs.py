@@ -145,12 +145,12 @@ def test_classifier_exports_and_agrees_with_brian2(classifier_run, tmp_path):
 
 
 def test_gan_without_images_of_its_digit_is_refused(mnist_data):
-    from bioaware.core.config import config_from_dict
+    from bioaware.families import checked_config
     from bioaware.data.datasets import ImageData
     from bioaware.core.errors import BioawareError
     from bioaware.train.gan import SpikingGANTask
 
-    cfg = config_from_dict({"model": {"kind": "spiking_gan", "hidden": 10}, "ttfs": {**TTFS["ttfs"], "digit": 3}})
+    cfg = checked_config({"model": {"kind": "spiking_gan", "hidden": 10}, "ttfs": {**TTFS["ttfs"], "digit": 3}})
     zeros = mnist_data.train_y == 0
     data = ImageData(mnist_data.train_x[zeros][:20], mnist_data.train_y[zeros][:20], mnist_data.test_x[:5],
                      mnist_data.test_y[:5], source="zeros only")
@@ -194,11 +194,11 @@ def test_gans_keep_their_best_checked_model(gan_run, mnist_data):
 
 
 def test_gan_selection_survives_an_interruption(mnist_data, tmp_path):
-    from bioaware.core.config import config_from_dict
+    from bioaware.families import checked_config
     from bioaware.data.datasets import ImageData
     from bioaware.families.runs import run_training
 
-    cfg = config_from_dict({"data": {"dataset": "mnist_5k"}, "model": {"kind": "spiking_gan", "hidden": 20},
+    cfg = checked_config({"data": {"dataset": "mnist_5k"}, "model": {"kind": "spiking_gan", "hidden": 20},
                             "ttfs": {**TTFS["ttfs"], "digit": 1, "noise_size": 10},
                             "train": {"batch_size": 8, "optimizer": "sgd", "lr": 0.05, "select_every": 2,
                                       "checkpoint_every": 1}})
@@ -217,10 +217,10 @@ def _tiny_spiking_gan(generator_loss: str = "adversarial", hidden_low: float = 0
     """A 100-100-784 Spiking-GAN (T = 64) of digit 1 (`ttfs` overrides): generator output weights
     U[output_low, 0.5 − output_low) (mean 0.25; the default −3 starts mostly dark), early hidden layer (θ 30,
     weights U[hidden_low, 5)), ungated discriminator gradient."""
-    from bioaware.core.config import config_from_dict
+    from bioaware.families import checked_config
     from bioaware.train.gan import SpikingGANTask
 
-    cfg = config_from_dict({"model": {"kind": "spiking_gan", "hidden": 100}, "ttfs": {
+    cfg = checked_config({"model": {"kind": "spiking_gan", "hidden": 100}, "ttfs": {
         "steps": 64, "digit": 1, "thresholds": [30.0, 100.0], "init_low": [hidden_low, output_low],
         "init_high": [5.0, 0.5 - output_low],
         "target": "aggressive", "margin": 0.0, "grad_norm": "l2", "generator_lr": 0.02, "d_causal_input_grad": False,
@@ -607,22 +607,22 @@ def test_sample_quality_measures(mnist_data):
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ndigit = -1\nlabel_inputs = 2\nlabel_partition = true\nblock_output_init = [[-3.0, 3.5]]',
      "ttfs.block_output_init needs ttfs.label_partition and ten"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\ntarget = "relative"\ndeadline = 300', "ttfs.deadline works with"),
-    ('[model]\nkind = "spiking_gan"\n[ttfs]\ntarget = "relative"\ndeadline = 50', "ttfs.deadline works with"),
+    ('[model]\nkind = "spiking_gan"\n[ttfs]\ntarget = "relative"\ndeadline = 50', "ttfs.deadline is a setting of ttfs_classifier"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ninit_low = [0.0, 2.0]\ninit_high = [5.0, 1.0]', "ttfs.init_low must be two numbers below"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\ngrad_norm = "l3"', "ttfs.grad_norm"),
-    ('[model]\nkind = "spiking_gan"\n[ttfs]\nreadout_epochs = 2', "ttfs.readout_epochs trains a ttfs_classifier"),
+    ('[model]\nkind = "spiking_gan"\n[ttfs]\nreadout_epochs = 2', "ttfs.readout_epochs is a setting of ttfs_classifier; remove it for model.kind = 'spiking_gan'"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreadout_epochs = 2\nreadout_deadline = 256', "0 < ttfs.readout_deadline < ttfs.steps"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreadout_epochs = -1', "ttfs.readout_epochs must be ≥ 0"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nheld_out = 5000', "classifier.s ttfs.held_out .images, ≥ 0. and train.select_every go"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nheld_out = 5000\nselect_deadline = 300\n[train]\nselect_every = 100',
      "0 < ttfs.select_deadline ≤ ttfs.steps"),
-    ('[model]\nkind = "roy_ae"\n[train]\nselect_every = 100', "train.select_every keeps the best GAN or TTFS"),
+    ('[model]\nkind = "roy_ae"\n[train]\nselect_every = 100', "train.select_every is a setting of ttfs_classifier, spiking_gan"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nrule = "stdp"', "ttfs.rule is 's4nn' or 'surrogate'"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nrule = "surrogate"\nsurrogate_steps = [10, 300]', "ttfs.rule is 's4nn' or 'surrogate'"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\nmode_seeking = -1.0', "ttfs.mode_seeking weighs"),
-    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nmode_seeking = 0.5', "ttfs.mode_seeking weighs"),
+    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nmode_seeking = 0.5', "ttfs.mode_seeking is a setting of spiking_gan"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\nexemplar_init = [0.0, -25.0]', "ttfs.exemplar_init is a spiking_gan's"),
-    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nexemplar_init = [80.0, -25.0]', "ttfs.exemplar_init is a spiking_gan's"),
+    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nexemplar_init = [80.0, -25.0]', "ttfs.exemplar_init is a setting of spiking_gan"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\nmode_seeking = 0.5\nmode_seeking_per_block = true\n[train]\nselect_every = 250',
      "ttfs.mode_seeking_per_block adapts"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreset_dead_below = 2.0', "ttfs.reset_dead_below must be a fraction"),
@@ -633,7 +633,7 @@ def test_sample_quality_measures(mnist_data):
     ('[model]\nkind = "spiking_gan"\n[ttfs]\nblock_candidates = 0', "ttfs.block_candidates must be"),
 ])
 def test_ttfs_config_errors(write_toml, body, message):
-    from bioaware.core.config import load_config
+    from bioaware.families import load_config
     from bioaware.core.errors import BioawareError
 
     with pytest.raises(BioawareError, match=message):
@@ -641,7 +641,7 @@ def test_ttfs_config_errors(write_toml, body, message):
 
 
 def test_sweep_table_shows_classifier_accuracy_and_gan_quality(classifier_run, gan_run):
-    from bioaware.train.sweep import results_table
+    from bioaware.families.sweep import results_table
 
     accuracy = json.loads((classifier_run / "results.json").read_text())["results"]["snn"]["accuracy"]
     gan = json.loads((gan_run / "results.json").read_text())["results"]["snn"]

@@ -1,1 +1,26 @@
-"""Surrogate (discrete-time, trained) vs exact (Brian2) comparison: spike metrics, figures, report."""
+"""Comparison reports: a trained run beside its exported graph in Brian2, one report per model family.
+
+`REPORTS` maps a family's name to its report: (module in this package, function, default time steps). Each
+function takes (run directory, images, steps, device) and writes compare/report.html in the run directory.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+REPORTS = {
+    "rate_autoencoder": ("report", "compare_run", (1.0, 0.1, 0.01)),  # steps: fractions of the training step
+    "temporal_autoencoder": ("temporal_report", "compare_temporal", (0.01, 0.001)),  # steps: model time units
+    "ttfs_classifier": ("ttfs_report", "compare_ttfs", (1.0, 0.1)),
+    "spiking_gan": ("ttfs_report", "compare_ttfs", (1.0, 0.1)),
+}
+
+
+def compare_family_run(family: str, run_dir: Path, images: int, steps: tuple[float, ...] | None = None,
+                       device: str = "runtime") -> Path:
+    """Write the comparison report of a run of `family`; returns the page's path."""
+    module, function, default = REPORTS[family]
+    report = getattr(importlib.import_module(f"bioaware.compare.{module}"), function)
+    report(Path(run_dir), images, steps or default, device)
+    return Path(run_dir) / "compare" / "report.html"

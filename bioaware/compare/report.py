@@ -21,7 +21,8 @@ from bioaware.check.conformance import check_graph
 from bioaware.agreement.figures import membrane_overlay, raster_overlay
 from bioaware.core.page import html_page, html_table
 from bioaware.agreement.rate_model import layer_agreement, reconstruction_mse, trained_reference
-from bioaware.families.export import TRAINING_DT, exported_graph, trained_test_spikes
+from bioaware.core.timebase import TRAINING_DT
+from bioaware.families.export import exported_graph, trained_test_spikes
 from bioaware.interchange.from_nir import graph_to_layers, read_graph
 from bioaware.interchange.nir_graph import parse_graph
 from bioaware.core.log import info

@@ -19,7 +19,8 @@ from bioaware.brian.temporal import simulate_alpha
 from bioaware.agreement.figures import plt
 from bioaware.core.page import html_page, html_table
 from bioaware.data.encoders import add_noise, latency_decode
-from bioaware.families.export import TIME_UNIT, exported_graph, load_trained
+from bioaware.core.timebase import TIME_UNIT
+from bioaware.families.export import exported_graph, load_trained
 from bioaware.interchange.from_nir import read_graph
 from bioaware.interchange.temporal_nir import temporal_from_nir
 from bioaware.core.log import info

@@ -9,7 +9,8 @@ from pathlib import Path
 import torch
 
 from bioaware.brian.network import simulate
-from bioaware.families.export import TRAINING_DT, exported_graph, trained_test_spikes
+from bioaware.core.timebase import TRAINING_DT
+from bioaware.families.export import exported_graph, trained_test_spikes
 from bioaware.interchange.from_nir import graph_to_layers, read_graph
 from bioaware.core.metrics import normalised_mse, spike_mse
 from bioaware.core.rundir import atomic_write_text

@@ -20,7 +20,9 @@ import torch
 from bioaware.brian.ttfs import simulate_ttfs, undelayed
 from bioaware.agreement.figures import plt
 from bioaware.core.page import html_page
-from bioaware.families.export import TRAINING_DT, exported_graph, load_trained, ttfs_networks
+from bioaware.core.timebase import TRAINING_DT
+from bioaware.families.export import exported_graph, load_trained
+from bioaware.families.single_spike import ttfs_networks
 from bioaware.interchange.from_nir import graph_to_layers, read_graph
 from bioaware.core.log import info
 from bioaware.core.figures import reconstruction_grid, save_figure

