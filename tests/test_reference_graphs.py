@@ -26,7 +26,12 @@ def structure(graph: nir.NIRGraph) -> tuple:
 
 
 def test_the_readme_lists_every_committed_graph():
-    committed = {p.relative_to(ROOT / "export").as_posix() for p in (ROOT / "export").rglob("*.nir")}
+    import subprocess
+
+    tracked = subprocess.run(["git", "ls-files", "export"], cwd=ROOT, capture_output=True, text=True)
+    if tracked.returncode:
+        pytest.skip("needs a git checkout to list the committed graphs")
+    committed = {line.removeprefix("export/") for line in tracked.stdout.split() if line.endswith(".nir")}
     assert LISTED and {graph for graph, _ in LISTED} == committed
 
 
