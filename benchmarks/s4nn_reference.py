@@ -42,7 +42,8 @@ def load_s4nn_weights(path: Path) -> list[torch.Tensor]:
                 npy_format.read_array_header_2_0(f)
             hidden, output = _CupyFreeUnpickler(f).load()
     except (OSError, ValueError, pickle.UnpicklingError) as e:
-        raise SystemExit(f"{path}: not S4NN's weights file ({e}); download weights_pretrained.npy from github.com/SRKH/S4NN")
+        raise SystemExit(f"{path}: not S4NN's weights file ({e}); "
+                         "download weights_pretrained.npy from github.com/SRKH/S4NN")
     output = np.asarray(output).reshape(10, -1)[np.argsort(S4NN_CLASS_ORDER)]
     return [torch.tensor(np.asarray(hidden).reshape(len(hidden), -1)), torch.tensor(output)]
 
@@ -53,7 +54,8 @@ def main() -> None:
     from bioaware.families.export import load_trained
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("run", type=Path, help="trained TTFS classifier run (bioaware train runs/ttfs_classifier_mnist.toml)")
+    ap.add_argument("run", type=Path,
+                    help="trained TTFS classifier run (bioaware train runs/ttfs_classifier_mnist.toml)")
     ap.add_argument("--s4nn", type=Path, required=True, help="S4NN's weights_pretrained.npy")
     args = ap.parse_args()
 

@@ -21,10 +21,12 @@ def main() -> None:
     from bioaware.families.export import load_trained
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("run", type=Path, help="trained TTFS classifier run (bioaware train runs/ttfs_classifier_mnist.toml)")
+    ap.add_argument("run", type=Path,
+                    help="trained TTFS classifier run (bioaware train runs/ttfs_classifier_mnist.toml)")
     ap.add_argument("--hidden", type=float, nargs="+", default=[100.0, 95.0, 90.0], help="hidden-layer thresholds")
     ap.add_argument("--output", type=float, nargs="+", default=[100.0, 80.0, 60.0], help="output-layer thresholds")
-    ap.add_argument("--figure", type=Path, help="accuracy against decision time, PNG (default: RUN/figures/latency_accuracy.png)")
+    ap.add_argument("--figure", type=Path,
+                    help="accuracy against decision time, PNG (default: RUN/figures/latency_accuracy.png)")
     args = ap.parse_args()
 
     task, config = load_trained(args.run)

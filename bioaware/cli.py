@@ -1,4 +1,5 @@
-"""Command line: `bioaware train | evaluate | export | simulate | compare | check | deploy | inspect | summary | demo` (each with --help)."""
+"""Command line: `bioaware demo | train | sweep | evaluate | export | simulate | compare | analyse | deploy | inspect |
+check | summary` (each with --help)."""
 
 from __future__ import annotations
 
@@ -339,13 +340,15 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--out", help="NIR file: output folder (default: <file>_brian2 beside it)")
     m.add_argument("--images", type=_positive_int, default=1000, help="test images (default 1000)")
     m.add_argument("--device", help="Brian2 device (default: cpp_standalone for runs, runtime for NIR files)")
-    m.add_argument("--dt-factor", type=_positive_float, default=0.1, help="Brian2 dt as a fraction of the training step")
+    m.add_argument("--dt-factor", type=_positive_float, default=0.1,
+                   help="Brian2 dt as a fraction of the training step")
     m.add_argument("--order", choices=["exact", "matched"], default="exact", help="update order (default exact)")
     m.add_argument("--copies", type=_positive_int, default=100, help="parallel network copies per build (default 100)")
     m.set_defaults(func=cmd_simulate)
     c = sub.add_parser("compare", help="trained (discrete-time) model vs exact Brian2 dynamics on the same spikes")
     c.add_argument("run", help="run directory, e.g. runs/roy_ae_mnist")
-    c.add_argument("--images", type=_positive_int, default=20, help="test images, simulated as parallel copies (default 20)")
+    c.add_argument("--images", type=_positive_int, default=20,
+                   help="test images, simulated as parallel copies (default 20)")
     c.add_argument("--dt-factors", help="Brian2 dt as fractions of the training step (default 1,0.1,0.01); "
                    "for temporal-coding models, in time units (default 0.01,0.001)")
     c.add_argument("--device", default="runtime", help="Brian2 device: runtime, cython, cpp_standalone, "

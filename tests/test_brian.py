@@ -259,7 +259,7 @@ def test_convolutional_graph_matches_a_torch_reference(tmp_path):
     path = tmp_path / "conv.nir"
     nir.write(path, graph)
     layers, _ = graph_to_layers(read_graph(path), path)
-    assert [l.size for l in layers] == [128, 5]
+    assert [layer.size for layer in layers] == [128, 5]
     x = (rng.random((STEPS, 3, 64)) < 0.3).astype(float)
 
     # the discrete model, with torch's own convolution and pooling

@@ -31,7 +31,7 @@ def test_bad_input_one_line_and_nonzero_exit(write_toml, tmp_path, text, message
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
-    assert len([l for l in result.stderr.splitlines() if l.startswith("bioaware: error")]) == 1
+    assert len([line for line in result.stderr.splitlines() if line.startswith("bioaware: error")]) == 1
 
 
 @pytest.mark.slow
@@ -68,7 +68,8 @@ def test_sigint_saves_checkpoint_and_resume_finishes(write_toml, tmp_path):
     result = run("train", str(cfg), "--out", str(out))
     assert result.returncode == 0, result.stderr[-2000:]
     assert "resuming from" in result.stderr
-    steps = [int(l.split('"step": ')[1].split(",")[0]) for l in metrics.read_text().splitlines() if '"train"' in l]
+    steps = [int(line.split('"step": ')[1].split(",")[0]) for line in metrics.read_text().splitlines()
+             if '"train"' in line]
     assert steps == list(range(1, 121))
 
 

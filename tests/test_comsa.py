@@ -9,7 +9,8 @@ from conftest import _train_small
 
 @pytest.fixture(scope="module")
 def comsa_run(tmp_path_factory, mnist_data):
-    """784-16-784 alpha autoencoder (4 pulses per layer) and its inverted-image ANN, one epoch (63 batches) on 1000 real images."""
+    """784-16-784 alpha autoencoder (4 pulses per layer) and its inverted-image ANN, one epoch (63 batches) on 1000
+    real images."""
 
     directory = tmp_path_factory.mktemp("runs") / "comsa"
     return _train_small(directory, mnist_data, {"kind": "comsa_ae", "hidden": 16}, 1000, 100,

@@ -85,7 +85,8 @@ def test_bad_graphs_are_one_line_errors(tmp_path, mutate, message):
     path = _write_bad(tmp_path, mutate)
     with pytest.raises(BioawareError, match=message.replace("(", r"\(").replace(")", r"\)")):
         graph_to_layers(read_graph(path), path)
-    result = subprocess.run([sys.executable, "-m", "bioaware.cli", "inspect", str(path)], capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-m", "bioaware.cli", "inspect", str(path)], capture_output=True,
+                            text=True)
     assert result.returncode == 2 and message in result.stderr and str(path) in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
@@ -110,7 +111,7 @@ def test_export_command_on_a_trained_run(tmp_path, write_toml):
     assert result.returncode == 0, result.stderr
     path = tmp_path / "export" / "tiny" / "model.nir"
     layers, meta = graph_to_layers(read_graph(path), path)
-    assert [l.name for l in layers] == ["hidden", "reconstruction"] and meta["steps"] == 5
+    assert [layer.name for layer in layers] == ["hidden", "reconstruction"] and meta["steps"] == 5
     trained = torch.load(run / "snn.ckpt", weights_only=False)["task"]["model"]
     assert np.allclose(layers[0].weight, trained["encoder.weight"].double().numpy(), atol=1e-7)
 

@@ -26,7 +26,8 @@ def test_equation_files_are_installed():
 def test_import_is_light():
     import subprocess
 
-    code = "import sys, bioaware, bioaware.core.config, bioaware.core.errors; print('torch' in sys.modules, 'brian2' in sys.modules)"
+    code = ("import sys, bioaware, bioaware.core.config, bioaware.core.errors; "
+            "print('torch' in sys.modules, 'brian2' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
 

@@ -37,7 +37,8 @@ def test_pynn_delays_are_taken_out_layer_by_layer():
 
 def test_deploy_spinnaker_maps_on_a_virtual_board_and_pynn_brian2_equals_brian2(tiny_trained_run, tmp_path):
     done = subprocess.run([sys.executable, "-m", "bioaware.cli", "deploy", str(tiny_trained_run), "--target",
-                           "spinnaker", "--images", "3", "--export-root", str(tmp_path)], capture_output=True, text=True)
+                           "spinnaker", "--images", "3", "--export-root", str(tmp_path)],
+                          capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     report = json.loads((tiny_trained_run / "compare" / "targets" / "spinnaker.json").read_text())
     pynn = report["columns"][-1]

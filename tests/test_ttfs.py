@@ -157,7 +157,8 @@ def test_dead_hidden_neurons_are_redrawn(mnist_data):
     assert (task.model.weights[0][:3] == 0).all()  # not yet: the check comes every 2 batches
     task.train_batch(x, g, y)
     assert (task.model.weights[0][:3] != 0).any(dim=1).all()  # each dead neuron has fresh input weights
-    assert (task.model.weights[1][:, :3] == 0).all() and (task.model.weights[1][:, 3:] != 0).any()  # and enters silently
+    # and enters silently
+    assert (task.model.weights[1][:, :3] == 0).all() and (task.model.weights[1][:, 3:] != 0).any()
     state = task.state_dict()
     assert state["batches"] == 2 and state["seen"] == 0
 

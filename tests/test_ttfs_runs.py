@@ -18,7 +18,8 @@ SURROGATE = {"ttfs": {"steps": 64, "rule": "surrogate", "surrogate_steps": [5, 3
 
 @pytest.fixture(scope="module")
 def classifier_run(tmp_path_factory, mnist_data):
-    return _train_small(tmp_path_factory.mktemp("runs") / "ttfs_cls", mnist_data, {"kind": "ttfs_classifier", "hidden": 100},
+    return _train_small(tmp_path_factory.mktemp("runs") / "ttfs_cls", mnist_data,
+                        {"kind": "ttfs_classifier", "hidden": 100},
                         1500, 100, {"ttfs": {"target": "relative", "grad_norm": "l2"},
                                     "train": {"batch_size": 1, "optimizer": "sgd", "lr": 0.2, "checkpoint_every": 500}},
                         shuffle=True)
@@ -63,17 +64,22 @@ def test_readout_phase_trains_the_output_layer_alone(classifier_run, tmp_path, m
 
     config = json.loads((classifier_run / "config.json").read_text())
     tt = {**config["ttfs"], "readout_epochs": 3, "readout_batch_size": 25}
-    run = _train_small(tmp_path / "readout", mnist_data, config["model"], 1500, 100, {"ttfs": tt, "train": config["train"]},
+    run = _train_small(tmp_path / "readout", mnist_data, config["model"], 1500, 100,
+                       {"ttfs": tt, "train": config["train"]},
                        shuffle=True)
     results = json.loads((run / "results.json").read_text())["results"]
     assert results["snn"] == json.loads((classifier_run / "results.json").read_text())["results"]["snn"]
     assert 0 < results["readout"]["decision_time"] < 256 and results["readout"]["accuracy"] > 0.3
-    s4nn, readout = (torch.load(run / f"{phase}.ckpt", weights_only=False)["task"]["model"] for phase in ("snn", "readout"))
-    assert torch.equal(s4nn["weights.0"], readout["weights.0"]) and not torch.equal(s4nn["weights.1"], readout["weights.1"])
+    s4nn, readout = (torch.load(run / f"{phase}.ckpt", weights_only=False)["task"]["model"]
+                     for phase in ("snn", "readout"))
+    assert torch.equal(s4nn["weights.0"], readout["weights.0"])
+    assert not torch.equal(s4nn["weights.1"], readout["weights.1"])
     figures = {f.name for f in (run / "figures").iterdir()}
-    assert {"per_digit_readout.png", "hidden_filters_snn.png"} <= figures and "hidden_filters_readout.png" not in figures
+    assert {"per_digit_readout.png", "hidden_filters_snn.png"} <= figures
+    assert "hidden_filters_readout.png" not in figures
 
-    trained_on = torch.randperm(len(mnist_data.train_x), generator=torch.Generator().manual_seed(0))[:1500]  # as _train_small
+    # as _train_small draws them
+    trained_on = torch.randperm(len(mnist_data.train_x), generator=torch.Generator().manual_seed(0))[:1500]
     images, labels = mnist_data.train_x[trained_on], mnist_data.train_y[trained_on]
     net = TTFSNetwork([784, 100, 10], tt["thresholds"], tt["init_high"], tt["steps"])
     net.load_state_dict(s4nn)
@@ -164,9 +170,11 @@ def test_gans_train_and_are_judged(gan_run):
     for phase in r.values():
         assert 0.0 <= phase["recognised"] <= 1.0 and phase["frechet"] >= 0.0 and phase["digit"] == 1
         assert sum(phase["digit_histogram"]) == phase["n_samples"] == 5000
-        assert phase["nearest_train"] > 0.0 and phase["nearest_train_real"] > 1.0  # pixels; no test image is a training one
+        # pixels; no test image is a training one
+        assert phase["nearest_train"] > 0.0 and phase["nearest_train_real"] > 1.0
     assert (gan_run / "quality_classifier.pt").is_file()  # trained once, cached in the run dir
-    assert (gan_run / "figures" / "samples_snn.png").is_file() and (gan_run / "figures" / "samples_ann_gan.png").is_file()
+    assert (gan_run / "figures" / "samples_snn.png").is_file()
+    assert (gan_run / "figures" / "samples_ann_gan.png").is_file()
     rows = [json.loads(line) for line in (gan_run / "metrics.jsonl").read_text().splitlines()]
     assert any("d_loss" in row and "g_loss" in row for row in rows)
     epochs = {phase: {row["epoch"] for row in rows if row["phase"] == phase and row["kind"] == "train"} for phase in r}
@@ -465,7 +473,8 @@ def test_partitioned_gan_runs_one_block_as_the_whole_network_would(mnist_data):
     whole.block_of = lambda digits: None  # every hidden neuron, silenced ones included
     assert whole.block_of(torch.full((4,), 3)) is None and int(sliced.block_of(torch.full((4,), 3)).sum()) == 10
     assert sliced.block_of(torch.tensor([3, 4])) is None  # a mixed batch runs the whole network
-    assert torch.equal(sliced.sample(40, torch.Generator().manual_seed(1)), whole.sample(40, torch.Generator().manual_seed(1)))
+    assert torch.equal(sliced.sample(40, torch.Generator().manual_seed(1)),
+                       whole.sample(40, torch.Generator().manual_seed(1)))
     threes = mnist_data.train_x[mnist_data.train_y == 3][:16]
     for task in (sliced, whole):
         task.train_batch(threes, torch.Generator().manual_seed(0), torch.full((16,), 3))
@@ -478,7 +487,8 @@ def test_block_output_init_gives_each_digit_its_own_range():
     """`ttfs.block_output_init`: each digit block's generator output weights start in the digit's own range."""
     ranges = [[-32.0, 32.5]] * 10
     ranges[1] = [-3.0, 3.5]
-    task = _tiny_spiking_gan("feature_matching", digit=-1, label_inputs=2, label_partition=True, block_output_init=ranges)
+    task = _tiny_spiking_gan("feature_matching", digit=-1, label_inputs=2, label_partition=True,
+                             block_output_init=ranges)
     w = task.generator.weights[1].detach()
     block = torch.arange(100) // 10
     assert w[:, block == 1].min() >= -3.0 and w[:, block == 1].max() < 3.5
@@ -567,7 +577,8 @@ def test_nearest_distance_finds_copies_of_the_training_set(mnist_data):
     train, test = mnist_data.train_x[:300], mnist_data.test_x[:20]
     assert nearest_distance(train[100:120], train).abs().max() < 0.05  # cdist by matrix products: ~1e-2 rounding
     assert nearest_distance(test, train).min() > 1.0
-    assert float(nearest_distance(test[:1], train[:1], chunk=1)) == pytest.approx(float((test[0] - train[0]).norm()), rel=1e-4)
+    expected = float((test[0] - train[0]).norm())
+    assert float(nearest_distance(test[:1], train[:1], chunk=1)) == pytest.approx(expected, rel=1e-4)
 
 
 def test_sample_quality_measures(mnist_data):
@@ -601,34 +612,47 @@ def test_sample_quality_measures(mnist_data):
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ndigit = 12', "ttfs.digit must be a digit"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ndigit = 3\nlabel_inputs = 10', "make a spiking_gan with ttfs.digit = -1"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ndigit = -1\nlabel_gate = 0.5', "make a spiking_gan with ttfs.digit = -1"),
-    ('[model]\nkind = "spiking_gan"\n[ttfs]\ndigit = -1\nlabel_partition = true', "make a spiking_gan with ttfs.digit = -1"),
+    ('[model]\nkind = "spiking_gan"\n[ttfs]\ndigit = -1\nlabel_partition = true',
+     "make a spiking_gan with ttfs.digit = -1"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\ndigit = -1\nlabel_inputs = 2\nlabel_partition = true\nlabel_gate = 0.25',
      "replaces ttfs.label_gate"),
-    ('[model]\nkind = "spiking_gan"\n[ttfs]\ndigit = -1\nlabel_inputs = 2\nlabel_partition = true\nblock_output_init = [[-3.0, 3.5]]',
+    ('[model]\nkind = "spiking_gan"\n[ttfs]\ndigit = -1\nlabel_inputs = 2\nlabel_partition = true\n'
+     'block_output_init = [[-3.0, 3.5]]',
      "ttfs.block_output_init needs ttfs.label_partition and ten"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\ntarget = "relative"\ndeadline = 300', "ttfs.deadline works with"),
-    ('[model]\nkind = "spiking_gan"\n[ttfs]\ntarget = "relative"\ndeadline = 50', "ttfs.deadline is a setting of ttfs_classifier"),
-    ('[model]\nkind = "spiking_gan"\n[ttfs]\ninit_low = [0.0, 2.0]\ninit_high = [5.0, 1.0]', "ttfs.init_low must be two numbers below"),
+    ('[model]\nkind = "spiking_gan"\n[ttfs]\ntarget = "relative"\ndeadline = 50',
+     "ttfs.deadline is a setting of ttfs_classifier"),
+    ('[model]\nkind = "spiking_gan"\n[ttfs]\ninit_low = [0.0, 2.0]\ninit_high = [5.0, 1.0]',
+     "ttfs.init_low must be two numbers below"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\ngrad_norm = "l3"', "ttfs.grad_norm"),
-    ('[model]\nkind = "spiking_gan"\n[ttfs]\nreadout_epochs = 2', "ttfs.readout_epochs is a setting of ttfs_classifier; remove it for model.kind = 'spiking_gan'"),
-    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreadout_epochs = 2\nreadout_deadline = 256', "0 < ttfs.readout_deadline < ttfs.steps"),
+    ('[model]\nkind = "spiking_gan"\n[ttfs]\nreadout_epochs = 2',
+     "ttfs.readout_epochs is a setting of ttfs_classifier; remove it for model.kind = 'spiking_gan'"),
+    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreadout_epochs = 2\nreadout_deadline = 256',
+     "0 < ttfs.readout_deadline < ttfs.steps"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreadout_epochs = -1', "ttfs.readout_epochs must be ≥ 0"),
-    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nheld_out = 5000', "classifier.s ttfs.held_out .images, ≥ 0. and train.select_every go"),
+    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nheld_out = 5000',
+     "classifier.s ttfs.held_out .images, ≥ 0. and train.select_every go"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nheld_out = 5000\nselect_deadline = 300\n[train]\nselect_every = 100',
      "0 < ttfs.select_deadline ≤ ttfs.steps"),
-    ('[model]\nkind = "roy_ae"\n[train]\nselect_every = 100', "train.select_every is a setting of ttfs_classifier, spiking_gan"),
+    ('[model]\nkind = "roy_ae"\n[train]\nselect_every = 100',
+     "train.select_every is a setting of ttfs_classifier, spiking_gan"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nrule = "stdp"', "ttfs.rule is 's4nn' or 'surrogate'"),
-    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nrule = "surrogate"\nsurrogate_steps = [10, 300]', "ttfs.rule is 's4nn' or 'surrogate'"),
+    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nrule = "surrogate"\nsurrogate_steps = [10, 300]',
+     "ttfs.rule is 's4nn' or 'surrogate'"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\nmode_seeking = -1.0', "ttfs.mode_seeking weighs"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nmode_seeking = 0.5', "ttfs.mode_seeking is a setting of spiking_gan"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\nexemplar_init = [0.0, -25.0]', "ttfs.exemplar_init is a spiking_gan's"),
-    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nexemplar_init = [80.0, -25.0]', "ttfs.exemplar_init is a setting of spiking_gan"),
-    ('[model]\nkind = "spiking_gan"\n[ttfs]\nmode_seeking = 0.5\nmode_seeking_per_block = true\n[train]\nselect_every = 250',
+    ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nexemplar_init = [80.0, -25.0]',
+     "ttfs.exemplar_init is a setting of spiking_gan"),
+    ('[model]\nkind = "spiking_gan"\n[ttfs]\nmode_seeking = 0.5\nmode_seeking_per_block = true\n'
+     '[train]\nselect_every = 250',
      "ttfs.mode_seeking_per_block adapts"),
     ('[model]\nkind = "ttfs_classifier"\n[ttfs]\nreset_dead_below = 2.0', "ttfs.reset_dead_below must be a fraction"),
     ('[model]\nkind = "roy_ae"\n[baselines]\nann_gan = true', "baselines.ann_gan"),
-    ('[model]\nkind = "spiking_gan"\n[baselines]\nann_gan = true\nann_gan_epochs = -1', "baselines.ann_gan_epochs must be"),
-    ('[model]\nkind = "ttfs_classifier"\n[train]\nselect_every = 100', "classifier.s ttfs.held_out .images, ≥ 0. and train.select_every go"),
+    ('[model]\nkind = "spiking_gan"\n[baselines]\nann_gan = true\nann_gan_epochs = -1',
+     "baselines.ann_gan_epochs must be"),
+    ('[model]\nkind = "ttfs_classifier"\n[train]\nselect_every = 100',
+     "classifier.s ttfs.held_out .images, ≥ 0. and train.select_every go"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\nblock_candidates = 3', "ttfs.block_candidates must be"),
     ('[model]\nkind = "spiking_gan"\n[ttfs]\nblock_candidates = 0', "ttfs.block_candidates must be"),
 ])

@@ -46,5 +46,6 @@ def undelayed(times: dict[str, np.ndarray], names: list[str], steps: int, factor
     """Times of a run at sim_dt = factor·dt on the discrete model's clock: layer k (0-based, in `names`
     order) fires (k + 1)·(1 − factor) steps earlier than the discrete model; add that back (a time that
     then reaches T is silent, as in the discrete model)."""
-    return {name: np.minimum(np.round(np.where(times[name] < steps, times[name] + (k + 1) * (1 - factor), steps), 6), steps)
+    return {name: np.minimum(np.round(np.where(times[name] < steps, times[name] + (k + 1) * (1 - factor), steps), 6),
+                             steps)
             for k, name in enumerate(names)}

@@ -22,7 +22,8 @@ from bioaware.core.figures import save_figure
 from bioaware.core.rundir import RunDir, atomic_write_text
 
 
-def hidden_codes(task, images: torch.Tensor, noise: float, seed: int, horizon: float) -> tuple[np.ndarray, torch.Tensor]:
+def hidden_codes(task, images: torch.Tensor, noise: float, seed: int,
+                 horizon: float) -> tuple[np.ndarray, torch.Tensor]:
     """Hidden spike times [n, H] (silent or later than `horizon` → `horizon`) and the inputs that produced them."""
     noisy = add_noise(images, noise, torch.Generator().manual_seed(seed))
     codes = []

@@ -97,8 +97,9 @@ def _html(report: dict) -> str:
     return html_page(f"bioaware compare: {report['run']}",
                      f"<h1>{html.escape(report['run'])}: trained model vs Brian2</h1>"
                      f"<p>{report['images']} test images, {report['steps']} steps of {report['training_dt_ms']:g} ms, "
-                     f"Brian2 device {report['device']}. Trained (discrete-time) model MSE {report['trained_model_mse']:.4f}. "
-                     "'matched' runs Brian2 at the training step with the training update order and must agree exactly; "
+                     f"Brian2 device {report['device']}. Trained (discrete-time) model MSE "
+                     f"{report['trained_model_mse']:.4f}. 'matched' runs Brian2 at the training step with the "
+                     "training update order and must agree exactly; "
                      "'exact' runs use Brian2's standard schedule (one simulation step of transmission per layer).</p>"
                      f"{html_table(header, rows)}"
                      "<p>The exported graph through the other frameworks' NIR importers, first image: "

@@ -74,7 +74,8 @@ def compare_ttfs(run_dir: Path, images: int = 100, factors: tuple[float, ...] = 
 
         x, y = data.test_x[:images], data.test_y[:images]
         in_times = task.encode(x)
-        reference, brian, rows = run_network("classifier", task.model, in_times, folder / "model.nir", steps, factors, device)
+        reference, brian, rows = run_network("classifier", task.model, in_times, folder / "model.nir", steps, factors,
+                                             device)
         w_out = task.model.weights[1].detach().cpu()
         verdict = lambda times: summarise(decide(in_times.cpu(), torch.from_numpy(times["hidden"]).float(),  # noqa: E731
                                                  torch.from_numpy(times["classes"]).float(), w_out, steps), y, steps)

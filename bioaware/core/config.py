@@ -218,7 +218,8 @@ CHOICES = {
 }
 POSITIVE = {("model", "hidden"), ("model", "steps"), ("train", "epochs"), ("train", "batch_size"),
             ("train", "checkpoint_every"), ("model", "v_th"), ("train", "lr"), ("temporal", "decay"),
-            ("temporal", "pulse_lr"), ("temporal", "output_pulse_span"), ("temporal", "clip_derivative"), ("temporal", "no_spike_time"),
+            ("temporal", "pulse_lr"), ("temporal", "output_pulse_span"), ("temporal", "clip_derivative"),
+            ("temporal", "no_spike_time"),
             ("ttfs", "steps"), ("ttfs", "noise_size")}
 
 
@@ -257,12 +258,14 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
         for key, value in body.items():
             if key not in keys:
                 raise BioawareError(
-                    f"{source}: unknown key '{sname}.{key}' (known in [{sname}]: {', '.join(sorted(keys))}); fix or remove it")
+                    f"{source}: unknown key '{sname}.{key}' (known in [{sname}]: {', '.join(sorted(keys))}); "
+                    "fix or remove it")
             value = _check_type(f"{source}: {sname}.{key}", value, getattr(section, key))
             setattr(section, key, value)
     for (sname, key), allowed in CHOICES.items():
         if getattr(getattr(cfg, sname), key) not in allowed:
-            raise BioawareError(f"{source}: {sname}.{key} = {getattr(getattr(cfg, sname), key)!r} is not one of {allowed}")
+            value = getattr(getattr(cfg, sname), key)
+            raise BioawareError(f"{source}: {sname}.{key} = {value!r} is not one of {allowed}")
     for sname, key in POSITIVE:
         if not getattr(getattr(cfg, sname), key) > 0:
             raise BioawareError(f"{source}: {sname}.{key} must be > 0")
@@ -282,13 +285,16 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
             raise BioawareError(f"{source}: ttfs.{key} must be two positive numbers (hidden, output), got {values!r}")
     low = cfg.ttfs.init_low
     if len(low) != 2 or not all(is_number(v) and v < h for v, h in zip(low, cfg.ttfs.init_high)):
-        raise BioawareError(f"{source}: ttfs.init_low must be two numbers below ttfs.init_high {cfg.ttfs.init_high}, got {low!r}")
+        raise BioawareError(f"{source}: ttfs.init_low must be two numbers below ttfs.init_high {cfg.ttfs.init_high}, "
+                            f"got {low!r}")
     if cfg.ttfs.margin < 0 or cfg.ttfs.generator_lr < 0 or cfg.ttfs.reset_dead_every < 0:
         raise BioawareError(f"{source}: ttfs.margin, ttfs.generator_lr and ttfs.reset_dead_every must be ≥ 0")
     if not 0 <= cfg.ttfs.reset_dead_below < 1:
-        raise BioawareError(f"{source}: ttfs.reset_dead_below must be a fraction of images in [0, 1), got {cfg.ttfs.reset_dead_below}")
+        raise BioawareError(f"{source}: ttfs.reset_dead_below must be a fraction of images in [0, 1), "
+                            f"got {cfg.ttfs.reset_dead_below}")
     if cfg.train.select_every < 0:
-        raise BioawareError(f"{source}: train.select_every must be ≥ 0 (0: keep the last model), got {cfg.train.select_every}")
+        raise BioawareError(f"{source}: train.select_every must be ≥ 0 (0: keep the last model), "
+                            f"got {cfg.train.select_every}")
     return cfg
 
 

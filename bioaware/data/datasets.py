@@ -26,8 +26,10 @@ from bioaware.core.log import info
 TORCHVISION_NAME = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST"}
 DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
 FULL_SET_HINT = {
-    "mnist": "for the full 60k/10k MNIST, run once with internet and data.download = true, or put the four IDX files in data.root",
-    "fashion_mnist": "for Fashion-MNIST, run once with internet and data.download = true, or `apt-get install dataset-fashion-mnist`",
+    "mnist": "for the full 60k/10k MNIST, run once with internet and data.download = true, "
+             "or put the four IDX files in data.root",
+    "fashion_mnist": "for Fashion-MNIST, run once with internet and data.download = true, "
+                     "or `apt-get install dataset-fashion-mnist`",
 }
 
 

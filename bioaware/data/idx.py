@@ -38,7 +38,8 @@ def read_idx(path: Path) -> np.ndarray:
     shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
     array = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
     if array.size != int(np.prod(shape)):
-        raise BioawareError(f"{path}: truncated IDX file ({array.size} of {int(np.prod(shape))} values); re-download it")
+        raise BioawareError(f"{path}: truncated IDX file ({array.size} of {int(np.prod(shape))} values); "
+                            "re-download it")
     return array.reshape(shape)
 
 

@@ -46,7 +46,8 @@ def nearest_distance(images: torch.Tensor, reference: torch.Tensor, chunk: int =
 
 def sample_quality(model: DigitClassifier, samples: torch.Tensor, real: torch.Tensor,
                    digit: int | torch.Tensor = -1) -> dict:
-    """{recognised (≥ 0.9 confidence for `digit`, one digit or one per sample), Fréchet distance to `real` and its mean and covariance terms,
+    """{recognised (≥ 0.9 confidence for `digit`, one digit or one per sample), Fréchet distance to `real` and its
+    mean and covariance terms,
     variety (total feature variance of the samples over the real images'; ~0: one image whatever the noise),
     digit histogram of the samples}."""
     features = batched(model.features, samples)  # one pass: the verdicts are the head on these features

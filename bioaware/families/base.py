@@ -18,8 +18,8 @@ class Family:
     """One model family (registered in `bioaware.families.FAMILIES`).
 
     `settings` are the config keys ("section.key") that only this family uses (the TTFS classifier and the
-    Spiking-GAN share some): set for a kind of another family, the config is refused. `export(task, config, run name, provenance, export_root)` writes the run's NIR graph(s)
-    and returns the path.
+    Spiking-GAN share some): set for a kind of another family, the config is refused.
+    `export(task, config, run name, provenance, export_root)` writes the run's NIR graph(s) and returns the path.
     """
 
     name: str

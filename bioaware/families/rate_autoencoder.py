@@ -33,7 +33,8 @@ def validate(cfg: Config, source: str) -> None:
     if m.kind == "conv_if_ae" and cfg.train.update != "bptt":
         raise BioawareError(f"{source}: model.kind = 'conv_if_ae' trains with train.update = 'bptt' only")
     if cfg.train.device == "cuda" and m.kind in ("roy_ae", "conv_if_ae"):
-        raise BioawareError(f"{source}: train.device = 'cuda' is for comsa_ae and ann_ae models; {m.kind} trains on the cpu")
+        raise BioawareError(f"{source}: train.device = 'cuda' is for comsa_ae and ann_ae models; "
+                            f"{m.kind} trains on the cpu")
     b = cfg.baselines
     if m.kind == "ann_ae" and (b.ann_sgd or b.ann_adam or b.ann_adam_inverted):
         raise BioawareError(f"{source}: [baselines] trains ANNs beside a spiking model; "

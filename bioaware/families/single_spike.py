@@ -14,7 +14,8 @@ from bioaware.train.tasks import Task
 
 def require_exact_training(cfg: Config, source: str) -> None:
     if cfg.train.update != "bptt" or cfg.train.noise:
-        raise BioawareError(f"{source}: model.kind = {cfg.model.kind!r} trains with train.update = 'bptt' and no train.noise")
+        raise BioawareError(f"{source}: model.kind = {cfg.model.kind!r} trains with train.update = 'bptt' "
+                            "and no train.noise")
 
 
 def ttfs_networks(task: Task) -> dict:

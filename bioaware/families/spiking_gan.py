@@ -48,16 +48,18 @@ def validate(cfg: Config, source: str) -> None:
         raise BioawareError(f"{source}: ttfs.exemplar_init is a spiking_gan's [scale, offset] (scale > 0) for its "
                             f"generator's output weights, or [] for uniform ones; got {scale_offset!r}")
     if tt.mode_seeking < 0:
-        raise BioawareError(f"{source}: ttfs.mode_seeking weighs a spiking_gan generator's mode-seeking term; it must be "
-                            f"≥ 0; got {tt.mode_seeking}")
+        raise BioawareError(f"{source}: ttfs.mode_seeking weighs a spiking_gan generator's mode-seeking term; "
+                            f"it must be ≥ 0; got {tt.mode_seeking}")
     if tt.mode_seeking_per_block and not (tt.label_partition and tt.mode_seeking and cfg.train.select_every):
-        raise BioawareError(f"{source}: ttfs.mode_seeking_per_block adapts each digit block's mode-seeking weight at the "
-                            f"checks: it needs ttfs.label_partition, ttfs.mode_seeking > 0 and train.select_every > 0")
+        raise BioawareError(f"{source}: ttfs.mode_seeking_per_block adapts each digit block's mode-seeking weight "
+                            "at the checks: it needs ttfs.label_partition, ttfs.mode_seeking > 0 and "
+                            "train.select_every > 0")
     if tt.block_candidates < 1 or (tt.block_candidates > 1 and not (tt.label_partition and cfg.train.select_every)):
         raise BioawareError(f"{source}: ttfs.block_candidates must be ≥ 1, and > 1 only with ttfs.label_partition and "
                             f"train.select_every > 0 (got {tt.block_candidates})")
     if cfg.baselines.ann_gan_epochs < 0:
-        raise BioawareError(f"{source}: baselines.ann_gan_epochs must be ≥ 0 (0: train.epochs), got {cfg.baselines.ann_gan_epochs}")
+        raise BioawareError(f"{source}: baselines.ann_gan_epochs must be ≥ 0 (0: train.epochs), "
+                            f"got {cfg.baselines.ann_gan_epochs}")
     require_exact_training(cfg, source)
 
 

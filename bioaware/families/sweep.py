@@ -25,10 +25,12 @@ def parse_axis(text: str) -> tuple[str, list[str]]:
 
 def point_name(base: str, point: dict[str, str]) -> str:
     """runs/<base>_hidden8_noise0p2: the key's last part and the value, '.' written 'p'."""
-    return "_".join([base] + [f"{k.rsplit('.', 1)[1]}{v.replace('.', 'p').replace('-', 'm')}" for k, v in point.items()])
+    tags = [f"{k.rsplit('.', 1)[1]}{v.replace('.', 'p').replace('-', 'm')}" for k, v in point.items()]
+    return "_".join([base] + tags)
 
 
-def sweep(config: Path, axes: list[str], sets: list[str] = (), jobs: int = 1, out_root: Path | None = None) -> list[Path]:
+def sweep(config: Path, axes: list[str], sets: list[str] = (), jobs: int = 1,
+          out_root: Path | None = None) -> list[Path]:
     """Train `config` at every grid point (`--set` overrides in `sets` apply to all); returns the run directories.
 
     Each point runs `bioaware train` in its own process (log: <run>/train.log); a point that fails is

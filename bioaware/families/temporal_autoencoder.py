@@ -22,7 +22,8 @@ def build_tasks(cfg: Config) -> list[tuple[Task, TrainSection]]:
 
 def validate(cfg: Config, source: str) -> None:
     if cfg.train.update != "bptt":
-        raise BioawareError(f"{source}: model.kind = 'comsa_ae' trains with train.update = 'bptt' (exact gradients) only")
+        raise BioawareError(f"{source}: model.kind = 'comsa_ae' trains with train.update = 'bptt' "
+                            "(exact gradients) only")
 
 
 def export(task: Task, config: dict, run_name: str, provenance: dict, export_root: Path) -> Path:

@@ -87,7 +87,8 @@ def targets_html(folder: Path) -> str:
             for layer in ("hidden", "reconstruction"):
                 b, t = row[layer]["vs_brian2"], row[layer]["vs_trained"]
                 body.append(f"<tr><td>{html.escape(row['simulation'])}</td><td>{layer}</td>"
-                            f"<td>{b['spikes_trained']} / {b['spikes_target']}</td><td>{b['count_correlation']:.4f}</td>"
+                            f"<td>{b['spikes_trained']} / {b['spikes_target']}</td>"
+                            f"<td>{b['count_correlation']:.4f}</td>"
                             f"<td>{b['matched_within_1_step']:.4f}</td><td>{t['count_correlation']:.4f}</td>"
                             f"<td>{row['mse']:.4f} ({100 * row['mse_rel_change_vs_brian2']:+.1f} %)</td></tr>")
         sections.append(f"<h2>{html.escape(report['toolchain'])}</h2><p>{report['images']} test images, NIR graph "

@@ -26,7 +26,8 @@ from bioaware.targets.base import TargetColumn
 from bioaware.targets.limits import Violation, raise_if_any
 
 RUNNER = Path(__file__).with_name("loihi_runner.py")
-ENV_COMMAND = "/root/.pyenv/versions/3.10.13/bin/python -m venv .venv-loihi && .venv-loihi/bin/pip install lava-nc==0.10.0"
+# lava-nc needs Python 3.10 and numpy < 2: any Python 3.10 interpreter makes the environment
+ENV_COMMAND = "python3.10 -m venv .venv-loihi && .venv-loihi/bin/pip install lava-nc==0.10.0"
 DECAY_UNITY = 4096  # 12-bit decay constants du, dv
 WEIGHT_LEVELS = 126  # largest |weight| after scaling (even, mixed-sign 8-bit: −128 … 126)
 VTH_MAX = 2 ** 17 - 1
@@ -137,5 +138,6 @@ def deploy(graph, layers: list[DenseSpikingLayer], input_spikes: np.ndarray, out
     columns = []
     for tag in ("floating_pt", "fixed_pt"):
         counts, quantisation, seconds = run_lava(layers, input_spikes, tag, window=input_spikes.shape[0])
-        columns.append(TargetColumn(f"Lava {tag}", counts, seconds, {"quantisation": quantisation} if quantisation else {}))
+        details = {"quantisation": quantisation} if quantisation else {}
+        columns.append(TargetColumn(f"Lava {tag}", counts, seconds, details))
     return columns

@@ -33,8 +33,8 @@ def spike_times(bundle, image: int) -> list[list[float]]:
 def build(sim, cell, bundle):
     """Input (first image's spikes) and neuron populations; returns (source, neuron populations in order)."""
     delay = float(bundle["delay_ms"])
-    source = previous = sim.Population(bundle["input"].shape[2], sim.SpikeSourceArray(spike_times=spike_times(bundle, 0)),
-                                       label="input")
+    inputs = sim.SpikeSourceArray(spike_times=spike_times(bundle, 0))
+    source = previous = sim.Population(bundle["input"].shape[2], inputs, label="input")
     populations = []
     for k in range(int(bundle["layers"])):
         w = bundle[f"w{k}"]

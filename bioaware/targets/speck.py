@@ -43,7 +43,8 @@ def layer_memory(node, in_shape: tuple) -> tuple[int, int, tuple]:
         c_out, c_in, kh, kw = np.asarray(node.weight).shape
         _, h, w = in_shape
         pad, stride = np.broadcast_to(node.padding, 2), np.broadcast_to(node.stride, 2)
-        out = (c_out, (h + 2 * int(pad[0]) - kh) // int(stride[0]) + 1, (w + 2 * int(pad[1]) - kw) // int(stride[1]) + 1)
+        out = (c_out, (h + 2 * int(pad[0]) - kh) // int(stride[0]) + 1,
+               (w + 2 * int(pad[1]) - kw) // int(stride[1]) + 1)
         return c_in * _pow2(kh * kw) * _pow2(c_out), c_out * _pow2(out[1]) * _pow2(out[2]), out
     c_out, c_in = np.asarray(node.weight).shape  # Linear: a kernel that covers the whole (flattened) input
     return c_in * _pow2(c_out), c_out, (c_out,)

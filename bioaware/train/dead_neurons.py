@@ -31,7 +31,8 @@ class DeadNeuronRedraw:
             return
         dead = (self.fired < self.below * self.seen).to(w_in.device)
         inputs = self.inputs or w_in.shape[1]
-        w_in[dead, :inputs] = uniform_weights(int(dead.sum()), inputs, self.low, self.high, generator).to(w_in.device, w_in.dtype)
+        fresh = uniform_weights(int(dead.sum()), inputs, self.low, self.high, generator)
+        w_in[dead, :inputs] = fresh.to(w_in.device, w_in.dtype)
         w_out[:, dead] = 0.0
         self.fired.zero_()
         self.seen = 0
@@ -40,4 +41,5 @@ class DeadNeuronRedraw:
         return {"fired": self.fired, "seen": self.seen, "batches": self.batches}
 
     def load_state_dict(self, state: dict) -> None:
-        self.fired, self.seen, self.batches = state.get("fired", self.fired), state.get("seen", 0), state.get("batches", 0)
+        self.fired = state.get("fired", self.fired)
+        self.seen, self.batches = state.get("seen", 0), state.get("batches", 0)

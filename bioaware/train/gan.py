@@ -170,7 +170,8 @@ class GANTask(Task):
         return self.tt.label_inputs > 0
 
     def asked(self, n: int) -> torch.Tensor | None:
-        """The digits a conditional generator is asked to draw for n samples: 0, 1, …, 9, 0, …; None when unconditional."""
+        """The digits a conditional generator is asked to draw for n samples: 0, 1, …, 9, 0, …;
+        None when unconditional."""
         return torch.arange(n) % 10 if self.conditional else None
 
     def intended(self, n: int) -> torch.Tensor | int:
@@ -220,7 +221,8 @@ class GANTask(Task):
         samples = self.sample(80, torch.Generator().manual_seed(seed + 2)).numpy()
         reconstruction_grid({f"{k}": samples[10 * k:10 * k + 10] for k in range(8)},
                             run.figures / f"samples_{self.phase}.png",
-                            f"{run.path.name}: {self.phase} samples (digit {self.tt.digit if self.tt.digit >= 0 else 'all'}"
+                            f"{run.path.name}: {self.phase} samples "
+                            f"(digit {self.tt.digit if self.tt.digit >= 0 else 'all'}"
                             f"{', columns 0–9' if self.conditional else ''}), "
                             f"recognised {results['recognised']:.2f}, Fréchet {results['frechet']:.1f}")
 
@@ -235,10 +237,11 @@ class SpikingGANTask(GANTask):
         elif tt.label_inputs:
             init_label_weights(self.generator.weights[0], tt.noise_size, tt.label_inputs, tt.label_gate,
                                tt.label_drive, tt.thresholds[0])
-        self.discriminator = TTFSNetwork([784 + 10 * tt.label_inputs, m.hidden, 2], tt.d_thresholds, tt.d_init_high, tt.steps,
-                                         tt.grad_norm, names=["d_hidden", "d_output"],
-                                         # partitioned: a hidden block silenced for the batch's digit learns nothing from it
-                                         causal_input_grad=[tt.d_causal_input_grad, tt.label_partition or tt.d_causal_input_grad])
+        # partitioned: a hidden block silenced for the batch's digit learns nothing from it
+        causal = [tt.d_causal_input_grad, tt.label_partition or tt.d_causal_input_grad]
+        self.discriminator = TTFSNetwork([784 + 10 * tt.label_inputs, m.hidden, 2], tt.d_thresholds, tt.d_init_high,
+                                         tt.steps, tt.grad_norm, names=["d_hidden", "d_output"],
+                                         causal_input_grad=causal)
         if tt.label_partition:
             partition_by_label(self.discriminator.weights[0], 784, tt.label_inputs, tt.d_thresholds[0])
         self.redraw = DeadNeuronRedraw(m.hidden, tt.reset_dead_every, tt.reset_dead_below, 0.0, tt.d_init_high[0],
@@ -293,7 +296,8 @@ class SpikingGANTask(GANTask):
                 for d in range(10):
                     if rank < len(task.blocks.ranked(d)):
                         q = sample_quality(judge, samples[asked == d], unseen[d], d)
-                        task.blocks.ranked(d)[rank]["rescore"] = [int(q["recognised"] < RECOGNISED_ENOUGH), q["frechet"]]
+                        task.blocks.ranked(d)[rank]["rescore"] = [int(q["recognised"] < RECOGNISED_ENOUGH),
+                                                                  q["frechet"]]
             picked = {}
             for d in range(10):
                 fresh = [entry["rescore"] for entry in task.blocks.ranked(d)]
@@ -313,8 +317,8 @@ class SpikingGANTask(GANTask):
                                       task._block_weights()) for d, q in rows.items()]
             used = task.mode_seeking.tolist()  # the weights these samples were trained with
             if task.tt.mode_seeking_per_block:
-                task.mode_seeking = adapt_mode_seeking(task.mode_seeking, torch.tensor([rows[d]["recognised"] for d in range(10)]),
-                                                       task.tt.mode_seeking)
+                recognised = torch.tensor([rows[d]["recognised"] for d in range(10)])
+                task.mode_seeking = adapt_mode_seeking(task.mode_seeking, recognised, task.tt.mode_seeking)
             mean = lambda key: sum(q[key] for q in rows.values()) / 10  # noqa: E731
             return {"recognised": mean("recognised"), "frechet_train": mean("frechet"), "variety": mean("variety"),
                     "blocks_kept": sum(kept), "score": task.blocks.score(), "mode_seeking": [round(w, 4) for w in used]}
@@ -438,8 +442,8 @@ class SpikingGANTask(GANTask):
     def sample(self, n, generator):
         digits = self.asked(n)
         chunks = [None if digits is None else digits[k:k + 500] for k in range(0, n, 500)]
-        return torch.cat([ttfs_decode(self.generate(self.noise_times(min(500, n - k), generator, d), d), self.tt.steps).cpu()
-                          for k, d in zip(range(0, n, 500), chunks)])
+        return torch.cat([ttfs_decode(self.generate(self.noise_times(min(500, n - k), generator, d), d),
+                                      self.tt.steps).cpu() for k, d in zip(range(0, n, 500), chunks)])
 
 
 class AnnGANTask(GANTask):
@@ -488,5 +492,6 @@ def quality_table(results: dict) -> str:
     for phase, r in results.items():
         nearest = f"{r['nearest_train']:.2f} / {r['nearest_train_real']:.2f}" if "nearest_train" in r else "–"
         rows.append(f"| {phase} | {r['recognised']:.3f} | {r['frechet']:.2f} | {r['frechet_mean_term']:.1f} / "
-                    f"{r['frechet_covariance_term']:.1f} | {r['variety']:.3f} | {nearest} | {r['n_samples']} / {r['n_real']} |")
+                    f"{r['frechet_covariance_term']:.1f} | {r['variety']:.3f} | {nearest} | "
+                    f"{r['n_samples']} / {r['n_real']} |")
     return "\n".join(rows)

@@ -51,7 +51,8 @@ def total_batches(n_train: int, t: TrainSection) -> int:
     return t.epochs * math.ceil(n_train / t.batch_size)
 
 
-def batch_order(n: int, batch_size: int, generator: torch.Generator, labels: torch.Tensor | None = None) -> torch.Tensor:
+def batch_order(n: int, batch_size: int, generator: torch.Generator,
+                labels: torch.Tensor | None = None) -> torch.Tensor:
     """A random permutation of range(n); with `labels` [n], batches of `batch_size` consecutive indices hold one
     label each, in random order, and each label's remainder (< batch_size images) fills the epoch's last batches."""
     if labels is None:

@@ -106,7 +106,8 @@ class Task:
             rows["output Σt"] = rec.output.numpy()
         else:
             rows["output"] = rec.output.numpy()
-        reconstruction_grid(rows, run.figures / f"reconstruction_{self.phase}.png", title=f"{run.path.name}: {self.phase}")
+        reconstruction_grid(rows, run.figures / f"reconstruction_{self.phase}.png",
+                            title=f"{run.path.name}: {self.phase}")
 
 
 class SpikingAutoencoderTask(Task):

@@ -73,7 +73,8 @@ def summarise(d: Decisions, labels: torch.Tensor, steps: int) -> dict:
 
     def stats(keep: torch.Tensor) -> dict:
         return {"accuracy": float(correct[keep].mean()), "accuracy_ties_count": float(tie_lenient[keep].mean()),
-                "decision_time": float(d.decision_time[keep & decided].float().mean()) if (keep & decided).any() else float(steps),
+                "decision_time": float(d.decision_time[keep & decided].float().mean()) if (keep & decided).any()
+                else float(steps),
                 "spikes_to_decision": float(d.spikes_to_decision[keep].float().mean()),
                 "input_spikes_to_decision": float(d.input_spikes_to_decision[keep].float().mean()),
                 "spikes": float(d.spikes[keep].float().mean()),
@@ -121,13 +122,15 @@ class TTFSClassifier(Task):
     def validator(self, data, run, seed: int):
         """A function task → {accuracy_held, decision_time_held, no_output_spike_held, output_scale, score} on the
         held-out images, at the output scale that `output_scale` picks for them (score: −accuracy)."""
-        in_times, labels = self.encode(data.train_x[-self.tt.held_out:]), data.train_y[-self.tt.held_out:].to(self.device)
+        in_times = self.encode(data.train_x[-self.tt.held_out:])
+        labels = data.train_y[-self.tt.held_out:].to(self.device)
 
         @torch.no_grad()
         def validate(task: "TTFSClassifier", step: int) -> dict:
             (w_hidden, w_out), (th_hidden, th_out) = task.model.weights, task.model.thresholds
             hidden = if_spike_times(in_times, w_hidden, th_hidden, self.tt.steps)
-            task.scale, r = output_scale(in_times, hidden, w_out, th_out, labels, self.tt.steps, self.tt.select_deadline)
+            task.scale, r = output_scale(in_times, hidden, w_out, th_out, labels, self.tt.steps,
+                                         self.tt.select_deadline)
             return {"accuracy_held": r["accuracy"], "decision_time_held": r["decision_time"],
                     "no_output_spike_held": r["no_output_spike"], "output_scale": task.scale, "score": -r["accuracy"]}
 
@@ -168,7 +171,8 @@ class TTFSClassifier(Task):
         per_digit_bars(results["per_digit"], run.figures / f"per_digit_{self.phase}.png",
                        f"{run.path.name}: {self.phase}, test accuracy {results['accuracy']:.4f}")
         if self.trains_hidden:
-            filter_grid(self.model.weights[0].detach().cpu().numpy()[:64], run.figures / f"hidden_filters_{self.phase}.png",
+            filter_grid(self.model.weights[0].detach().cpu().numpy()[:64],
+                        run.figures / f"hidden_filters_{self.phase}.png",
                         f"{run.path.name}: first 64 hidden neurons' input weights")
         latency_figure({self.phase: results}, run.figures / f"latency_accuracy_{self.phase}.png",
                        f"{run.path.name}: accuracy against decision time")
@@ -181,7 +185,8 @@ class S4NNClassifierTask(TTFSClassifier):
     def __init__(self, m: ModelSection, tt: TTFSSection, t: TrainSection):
         super().__init__(m, tt, phase="snn")
         self.optimizer = make_optimizer(self.model.parameters(), t.optimizer, t.lr, t.weight_decay)
-        self.redraw = DeadNeuronRedraw(m.hidden, tt.reset_dead_every, tt.reset_dead_below, tt.init_low[0], tt.init_high[0])
+        self.redraw = DeadNeuronRedraw(m.hidden, tt.reset_dead_every, tt.reset_dead_below, tt.init_low[0],
+                                       tt.init_high[0])
 
     def train_batch(self, images, generator, labels):
         hidden, output = self.model(self.encode(images))
@@ -263,7 +268,8 @@ class TTFSReadoutTask(TTFSClassifier):
 
 def accuracy_table(results: dict) -> str:
     """One Markdown table row per phase: accuracy, decision time, spikes — beside the papers' figures."""
-    rows = ["| model | test accuracy | ties counted as right (S4NN's measure) | mean decision (steps) | spikes to decision | spikes in window |",
+    rows = ["| model | test accuracy | ties counted as right (S4NN's measure) | mean decision (steps) "
+            "| spikes to decision | spikes in window |",
             "|---|---|---|---|---|---|"]
     for phase, r in results.items():
         rows.append(f"| {phase} | {r['accuracy']:.4f} | {r['accuracy_ties_count']:.4f} | {r['decision_time']:.1f} | "
