@@ -17,7 +17,7 @@ import numpy as np
 import numpy.lib.format as npy_format
 import torch
 
-from bioaware.train.ttfs_classifier import accuracy_table
+from bioaware.evaluation.ttfs_accuracy import accuracy_table
 
 S4NN_CLASS_ORDER = [4, 1, 0, 7, 9, 2, 3, 5, 8, 6]  # S4NN's output neuron k stands for digit S4NN_CLASS_ORDER[k]
 S4NN_THRESHOLDS = (100.0, 100.0)  # hidden, output

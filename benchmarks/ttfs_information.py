@@ -90,7 +90,7 @@ def main() -> None:
     for label, r in exits.items():
         print(f"| {label[4:]} | {r['decision_time']:.1f} | {r['accuracy']:.4f} |")
     if args.figure:
-        from bioaware.train.ttfs_classifier import latency_figure
+        from bioaware.evaluation.ttfs_accuracy import latency_figure
 
         latency_figure(exits, args.figure, f"784-{args.hidden}-10 ReLU MLPs on the spikes received so far, early exit",
                        series="MLP early exit", xlabel="mean decision step (the exit's N)")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bioaware.train.ttfs_classifier import accuracy_table, latency_figure
+from bioaware.evaluation.ttfs_accuracy import accuracy_table, latency_figure
 
 
 def main() -> None:

@@ -195,7 +195,7 @@ def test_gans_keep_their_best_checked_model(gan_run, mnist_data):
         assert [r["step"] for r in checks][:2] == [2, 4] and len(checks) >= 3  # every 2 batches and at the end
         best = min(checks, key=lambda r: r["score"])
         assert results[task.phase]["kept_batch"] == best["step"]
-        again = task.validator(data, run, cfg.run.seed)(restore(task, run, config), 0)
+        again = task.validator(data, run, cfg.run.seed).check(restore(task, run, config), 0)
         assert again["frechet_train"] == pytest.approx(best["frechet_train"])  # the checkpoint is the kept model
     assert not list(gan_run.glob("*.best.ckpt"))
     assert (gan_run / "figures" / "selection.png").stat().st_size > 0
@@ -279,7 +279,7 @@ def test_mode_seeking_term_spreads_pairs_and_keeps_the_fooling_loss():
     """The mode-seeking term is 0 for identical halves and pushes each pair's differing pixels apart; in the
     generator's loss its gradient is λ × the fooling gradient's size for every sample, and the value stays the
     fooling loss."""
-    from bioaware.train.gan import mode_seeking_loss
+    from bioaware.train.gan_losses import mode_seeking_loss
 
     task = _tiny_spiking_gan("feature_matching", mode_seeking=0.5)
     noise = task.noise_times(16, torch.Generator().manual_seed(0))
@@ -305,7 +305,7 @@ def test_moment_matching_pushes_samples_apart_along_features_that_vary_too_littl
     """`ttfs.generator_loss = "moment_matching"`: 0 when fake and real hidden times share mean and spread; where the
     fake samples spread less than the real ones, a descent step moves them apart along that feature (plain feature
     matching moves them all alike), and a feature on which every sample agrees still gets a finite gradient."""
-    from bioaware.train.gan import feature_gap
+    from bioaware.train.gan_losses import feature_gap
 
     real = torch.tensor([[0.0, 5.0], [20.0, 5.0], [0.0, 5.0], [20.0, 5.0]])
     assert float(feature_gap(real, real, 64, spread=True)) == pytest.approx(0.0, abs=1e-9)
@@ -332,11 +332,12 @@ def test_mode_seeking_per_block_follows_each_digits_recognition():
     """`ttfs.mode_seeking_per_block`: the weights start at 0; a check halves the weight of each digit whose samples
     fell under the recognition target and doubles the others' (from at least a quarter of `ttfs.mode_seeking`, up
     to it); a one-digit batch's generator loss then adds that digit's weight × the fooling gradient's size."""
-    from bioaware.train.gan import adapt_mode_seeking
+    from bioaware.train.gan import RECOGNISED_ENOUGH
+    from bioaware.train.gan_losses import adapt_mode_seeking
 
     recognised = torch.tensor([0.95, 0.5, 0.9, 0.89, 1.0, 0.0, 0.99, 0.2, 0.92, 0.91])
     weights = torch.tensor([0.0, 0.0, 0.1, 0.5, 0.3, 0.8, 0.5, 0.8, 0.8, 0.2])
-    adapted = adapt_mode_seeking(weights, recognised, 0.8)
+    adapted = adapt_mode_seeking(weights, recognised, 0.8, RECOGNISED_ENOUGH)
     assert adapted.tolist() == pytest.approx([0.2, 0.0, 0.2, 0.25, 0.6, 0.4, 0.8, 0.4, 0.8, 0.4])
 
     task = _tiny_spiking_gan("feature_matching", digit=-1, label_inputs=2, label_partition=True, mode_seeking=1.0,
@@ -698,7 +699,7 @@ def test_block_candidates_are_ranked_and_the_end_picks_by_a_fresh_score(gan_run,
     bright[1] += 200.0  # … far above it: every pixel fires at the first hidden spike (white samples)
     task.blocks.offer(1, [0, 1.0], 100, dark)
     task.blocks.offer(1, [0, 2.0], 200, bright)
-    task.validator(mnist_data, SimpleNamespace(path=gan_run), seed=0)
+    task.validator(mnist_data, SimpleNamespace(path=gan_run), seed=0).finish(task)
     task.keep_selected()
     best, other = task.blocks.ranked(1)
     assert best["rescore"] < other["rescore"] and best["rescore"][1] != pytest.approx(other["rescore"][1])

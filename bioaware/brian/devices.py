@@ -41,6 +41,6 @@ def use_device(name: str, build_dir: Path | None = None, threads: int = 0) -> No
     brian2.set_device(name, build_on_run=False, directory=str(build_dir) if build_dir else None)
     if name == "cpp_standalone":
         brian2.prefs.devices.cpp_standalone.openmp_threads = threads
-    if name == "cuda_standalone":  # CUDA 13's headers need C++17 in both compilers (DESIGN.md, measured)
+    if name == "cuda_standalone":  # CUDA 13's headers need C++17 in both compilers (measured with CUDA 13.0)
         brian2.prefs.devices.cuda_standalone.cuda_backend.extra_compile_args_nvcc += ["-std=c++17"]
         brian2.prefs.codegen.cpp.extra_compile_args_gcc += ["-std=c++17"]

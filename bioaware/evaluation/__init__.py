@@ -1,1 +1,1 @@
-"""Sample-quality evaluation shared by the generative models (Spiking-GAN, the VAE)."""
+"""Sample-quality evaluation of generated digits: a trained digit classifier, recognition and Fréchet distance."""

@@ -10,7 +10,7 @@ from bioaware.core.config import Config, TrainSection, is_number
 from bioaware.core.errors import BioawareError
 from bioaware.families.base import Family
 from bioaware.families.single_spike import export_ttfs, require_exact_training
-from bioaware.train.gan import AnnGANTask, SpikingGANTask, quality_table
+from bioaware.train.gan import AnnGANTask, SpikingGANTask
 from bioaware.train.tasks import Task
 
 
@@ -61,6 +61,19 @@ def validate(cfg: Config, source: str) -> None:
         raise BioawareError(f"{source}: baselines.ann_gan_epochs must be ≥ 0 (0: train.epochs), "
                             f"got {cfg.baselines.ann_gan_epochs}")
     require_exact_training(cfg, source)
+
+
+def quality_table(results: dict) -> str:
+    """Markdown table: recognised fraction, Fréchet distance (and its two terms), variety and (where measured) the
+    mean distance to the nearest training image of the samples and of the real test images, per generator (phase)."""
+    rows = ["| generator | recognised (p ≥ 0.9) | Fréchet distance | its mean / covariance terms | variety "
+            "| nearest training image: samples / real | samples / real |", "|---|---|---|---|---|---|---|"]
+    for phase, r in results.items():
+        nearest = f"{r['nearest_train']:.2f} / {r['nearest_train_real']:.2f}" if "nearest_train" in r else "–"
+        rows.append(f"| {phase} | {r['recognised']:.3f} | {r['frechet']:.2f} | {r['frechet_mean_term']:.1f} / "
+                    f"{r['frechet_covariance_term']:.1f} | {r['variety']:.3f} | {nearest} | "
+                    f"{r['n_samples']} / {r['n_real']} |")
+    return "\n".join(rows)
 
 
 FAMILY = Family(

@@ -11,7 +11,8 @@ from bioaware.core.errors import BioawareError
 from bioaware.families.base import Family
 from bioaware.families.single_spike import export_ttfs, require_exact_training
 from bioaware.train.tasks import Task
-from bioaware.train.ttfs_classifier import S4NNClassifierTask, SurrogateClassifierTask, TTFSReadoutTask, accuracy_table
+from bioaware.evaluation.ttfs_accuracy import accuracy_table
+from bioaware.train.ttfs_classifier import S4NNClassifierTask, SurrogateClassifierTask, TTFSReadoutTask
 
 
 def build_tasks(cfg: Config) -> list[tuple[Task, TrainSection]]:

@@ -26,11 +26,13 @@ from bioaware.core.config import ModelSection, TTFSSection, TrainSection
 from bioaware.core.errors import BioawareError
 from bioaware.core.log import info
 from bioaware.models.functional.ttfs import ttfs_decode, ttfs_encode
-from bioaware.models.ttfs_net import TTFSNetwork, uniform_weights
-from bioaware.train.block_selection import BestBlocks, digit_blocks
+from bioaware.models.ttfs_net import TTFSNetwork
+from bioaware.train.block_selection import BestBlocks
 from bioaware.train.dead_neurons import DeadNeuronRedraw
+from bioaware.train.gan_init import init_blocks, init_from_exemplars, init_label_weights, partition_by_label
+from bioaware.train.gan_losses import adapt_mode_seeking, feature_gap, mode_seeking_loss
 from bioaware.train.losses import ttfs_loss, ttfs_targets
-from bioaware.train.tasks import Task, make_optimizer
+from bioaware.train.tasks import Task, Validator, make_optimizer
 
 REAL, FAKE = 0, 1
 QUALITY_SAMPLES = 5000
@@ -44,93 +46,11 @@ def uniform_noise(n: int, size: int, generator: torch.Generator) -> torch.Tensor
     return torch.randint(0, 256, (n, size), generator=generator).float() / 255.0
 
 
-@torch.no_grad()
-def init_label_weights(weight: torch.Tensor, first: int, per_digit: int, gate: float, drive: float,
-                       threshold: float) -> None:
-    """The generator's label inputs (columns `first` on of its hidden weights [H, inputs], `per_digit` per digit)
-    start silent (weight 0) but for the gate: each digit's inputs reach a random `gate` fraction of the hidden
-    neurons with `drive`·θ in all (≥ 1: they fire at once for that digit; < 0: they cannot fire for it)."""
-    weight[:, first:] = 0.0
-    for d in range(10):
-        rows = torch.randperm(len(weight))[:round(gate * len(weight))]
-        columns = torch.arange(first + d * per_digit, first + (d + 1) * per_digit)
-        weight[rows[:, None], columns] = drive * threshold / per_digit
-
-
-def partition_by_label(weight: nn.Parameter, first: int, per_digit: int, threshold: float) -> None:
-    """Label inputs (columns `first` on of hidden weights [H, inputs], `per_digit` per digit) that split the hidden
-    neurons into ten blocks: digit d's inputs give every neuron outside block d −10·θ at t = 0, so only block d
-    can fire, and these silencing weights get no gradient (a hook zeroes it; a digit's weights to its own
-    block start at 0 and train). Each block then learns from its own digit's batches only."""
-    block = digit_blocks(len(weight))
-    silences = (block[:, None] != torch.arange(10)).repeat_interleave(per_digit, 1)
-    with torch.no_grad():
-        weight[:, first:] = torch.where(silences, -10.0 * threshold / per_digit, 0.0).to(weight)
-    frozen = torch.cat([torch.zeros(len(weight), first, dtype=torch.bool), silences], 1)
-    weight.register_hook(lambda grad: grad.masked_fill(frozen.to(grad.device), 0.0))
-
-
-@torch.no_grad()
-def init_blocks(weight: nn.Parameter, bounds: list) -> None:
-    """Each digit block's columns of output weights [out, H] drawn uniformly from its own [low, high) in `bounds`
-    (ten pairs; none: leave them): a thin digit such as 1 may need narrower ones than the others."""
-    block = digit_blocks(weight.shape[1])
-    for digit, (low, high) in enumerate(bounds):
-        mine = block == digit
-        weight[:, mine] = uniform_weights(weight.shape[0], int(mine.sum()), low, high).to(weight)
-
-
-@torch.no_grad()
-def init_from_exemplars(weight: nn.Parameter, images: torch.Tensor, labels: torch.Tensor, blocks: torch.Tensor | None,
-                        scale: float, offset: float, generator: torch.Generator) -> None:
-    """Output weights [784, H] whose column k is scale·x + offset for a training image x (pixels in [0, 1], drawn
-    without replacement) — of digit `blocks[k]` when given, else any of `images`. A pixel then fires once enough
-    of the hidden neurons whose images light it have fired, so each sample blends the images of the neurons its
-    noise fires first, and the samples vary along directions real digits vary in."""
-    pools = [torch.arange(len(images))] if blocks is None else [(labels == d).nonzero().squeeze(1) for d in range(10)]
-    for which, pool in enumerate(pools):
-        columns = torch.arange(weight.shape[1]) if blocks is None else (blocks == which).nonzero().squeeze(1)
-        if len(pool) < len(columns):
-            raise BioawareError(f"ttfs.exemplar_init needs {len(columns)} training images"
-                                f"{'' if blocks is None else f' of digit {which}'}, the data has {len(pool)}")
-        picked = images[pool[torch.randperm(len(pool), generator=generator)[:len(columns)]]].reshape(len(columns), -1)
-        weight[:, columns.to(weight.device)] = (scale * picked + offset).T.to(weight)
-
-
 def unseen_images(images: torch.Tensor) -> torch.Tensor:
     """Up to RESCORE_REAL of a digit's training `images` that the checks never compare against (a dataset too small
     to spare SELECTION_REAL // 2 of them: its first RESCORE_REAL)."""
     rest = images[SELECTION_REAL // 2:]
     return (rest if len(rest) >= SELECTION_REAL // 2 else images)[:RESCORE_REAL]
-
-
-def mode_seeking_loss(fake: torch.Tensor, noise: torch.Tensor, steps: int) -> torch.Tensor:
-    """Mode seeking (Mao et al. 2019) on spike times: pairs the batch's first and second half and returns minus
-    the mean ratio of their images' mean |Δt| over their inputs' mean |Δt|; minimising it spreads the samples
-    that different noise draws give (a generator that ignores its noise has ratio 0)."""
-    half = len(fake) // 2
-    image = (fake[:half] - fake[half:2 * half]).abs().mean(1)
-    code = (noise[:half] - noise[half:2 * half]).abs().mean(1).clamp_min(1.0 / steps)
-    return -(image / code).mean()
-
-
-def feature_gap(fake: torch.Tensor, real: torch.Tensor, steps: int, spread: bool) -> torch.Tensor:
-    """Feature matching on the discriminator's hidden spike times [B, H] (steps): half the squared distance between
-    the fake and real batch means, in units of T; with `spread`, plus that between their standard deviations over
-    the batch, so that fake samples that vary less than real ones along a feature are pushed apart along it."""
-    gap = ((fake.mean(0) - real.mean(0)) / steps).pow(2).sum()
-    if spread:  # the small floor keeps the gradient finite where every sample has the same time
-        def std(x): return (x.var(0, unbiased=False) + 1e-6).sqrt()
-        gap = gap + ((std(fake) - std(real)) / steps).pow(2).sum()
-    return 0.5 * gap
-
-
-def adapt_mode_seeking(weights: torch.Tensor, recognised: torch.Tensor, ceiling: float) -> torch.Tensor:
-    """Per-digit mode-seeking weights [10] after a check: halved for the digits whose samples were recognised
-    less often than `RECOGNISED_ENOUGH` (`recognised` [10]), doubled for the others, from at least `ceiling`/4
-    and up to `ceiling` (they start at 0: a block first learns to draw its digit, then to vary it)."""
-    grown = (weights * 2).clamp(min=ceiling / 4, max=ceiling)
-    return torch.where(recognised < RECOGNISED_ENOUGH, weights / 2, grown)
 
 
 class GANTask(Task):
@@ -183,8 +103,8 @@ class GANTask(Task):
         """n generated images [n, 784] in [0, 1] (cpu), drawn as `intended(n)`."""
         raise NotImplementedError
 
-    def validator(self, data, run, seed: int):
-        """A function task → {recognised, frechet_train, variety, score} on 1,000 samples (fixed noise) against
+    def validator(self, data, run, seed: int) -> Validator:
+        """Checks task → {recognised, frechet_train, variety, score} on 1,000 samples (fixed noise) against
         the digit's first 2,000 training images, never the test set; score: recognised ≥ 0.9 first, then lower FD."""
         from bioaware.evaluation.digit_classifier import cached_digit_classifier
         from bioaware.evaluation.sample_quality import sample_quality
@@ -198,7 +118,7 @@ class GANTask(Task):
             return {"recognised": q["recognised"], "frechet_train": q["frechet"], "variety": q["variety"],
                     "score": [int(q["recognised"] < RECOGNISED_ENOUGH), q["frechet"]]}
 
-        return validate
+        return Validator(validate)
 
     @torch.no_grad()
     def test_metrics(self, data, batch_size: int, seed: int, run) -> dict:
@@ -247,7 +167,6 @@ class SpikingGANTask(GANTask):
         self.redraw = DeadNeuronRedraw(m.hidden, tt.reset_dead_every, tt.reset_dead_below, 0.0, tt.d_init_high[0],
                                        784 if tt.label_partition else None)  # a re-draw keeps the partition
         self.blocks = BestBlocks(m.hidden, tt.block_candidates)  # partitioned: each digit's best checked blocks
-        self.rescore = None  # partitioned, several candidates: set by `validator`, picks among them at the end
         # per digit; with mode_seeking_per_block they start at 0 and adapt at the checks (adapt_mode_seeking)
         self.mode_seeking = torch.full((10,), 0.0 if tt.mode_seeking_per_block else tt.mode_seeking)
         super().__init__(tt, t, phase, tt.generator_lr or t.lr)
@@ -272,10 +191,11 @@ class SpikingGANTask(GANTask):
     def _block_weights(self) -> list[torch.Tensor]:
         return [*self.generator.weights, *self.discriminator.weights]
 
-    def validator(self, data, run, seed: int):
+    def validator(self, data, run, seed: int) -> Validator:
         """Partitioned: each check scores every digit's 500 samples against its first 1,000 training images (as a
         per-digit model's check would), keeps the digits' better blocks aside, and returns the kept blocks'
-        summed score: the loop's best model is then the last check that improved a block."""
+        summed score: the loop's best model is then the last check that improved a block. With several candidates
+        per digit, the kept ones are scored again at the end (`rescore_blocks`)."""
         if not self.tt.label_partition:
             return super().validator(data, run, seed)
         from bioaware.evaluation.digit_classifier import cached_digit_classifier
@@ -284,30 +204,6 @@ class SpikingGANTask(GANTask):
         judge, _ = cached_digit_classifier(run.path, data, seed)
         real = {d: data.train_x[data.train_y == d][:SELECTION_REAL // 2] for d in range(10)}
         unseen = {d: unseen_images(data.train_x[data.train_y == d]) for d in range(10)}
-
-        def rescore(task: "SpikingGANTask") -> None:
-            """Score every digit's kept blocks again on more samples, against training images no check used."""
-            info(f"{task.phase}: re-scoring each digit's {task.tt.block_candidates} best blocks on {RESCORE_SAMPLES:,} "
-                 f"samples against up to {RESCORE_REAL:,} of its training images that no check used")
-            for rank in range(task.tt.block_candidates):
-                task.blocks.assemble(task._block_weights(), rank)
-                samples = task.sample(10 * RESCORE_SAMPLES, torch.Generator().manual_seed(seed + 4))
-                asked = task.asked(len(samples))
-                for d in range(10):
-                    if rank < len(task.blocks.ranked(d)):
-                        q = sample_quality(judge, samples[asked == d], unseen[d], d)
-                        task.blocks.ranked(d)[rank]["rescore"] = [int(q["recognised"] < RECOGNISED_ENOUGH),
-                                                                  q["frechet"]]
-            picked = {}
-            for d in range(10):
-                fresh = [entry["rescore"] for entry in task.blocks.ranked(d)]
-                if fresh:
-                    picked[d] = fresh.index(min(fresh))
-                    task.blocks.pick(d, picked[d])
-            info(f"{task.phase}: the checks' rank of the block kept, per digit: {picked}")
-
-        if self.tt.block_candidates > 1:
-            self.rescore = rescore
 
         def validate(task: "SpikingGANTask", step: int) -> dict:
             samples = task.sample(10 * SELECTION_SAMPLES // 2, torch.Generator().manual_seed(seed + 3))
@@ -318,12 +214,14 @@ class SpikingGANTask(GANTask):
             used = task.mode_seeking.tolist()  # the weights these samples were trained with
             if task.tt.mode_seeking_per_block:
                 recognised = torch.tensor([rows[d]["recognised"] for d in range(10)])
-                task.mode_seeking = adapt_mode_seeking(task.mode_seeking, recognised, task.tt.mode_seeking)
+                task.mode_seeking = adapt_mode_seeking(task.mode_seeking, recognised, task.tt.mode_seeking,
+                                                       RECOGNISED_ENOUGH)
             mean = lambda key: sum(q[key] for q in rows.values()) / 10  # noqa: E731
             return {"recognised": mean("recognised"), "frechet_train": mean("frechet"), "variety": mean("variety"),
                     "blocks_kept": sum(kept), "score": task.blocks.score(), "mode_seeking": [round(w, 4) for w in used]}
 
-        return validate
+        rescore = (lambda task: task.rescore_blocks(judge, unseen, seed)) if self.tt.block_candidates > 1 else None
+        return Validator(validate, rescore)
 
     @torch.no_grad()
     def test_metrics(self, data, batch_size: int, seed: int, run) -> dict:
@@ -350,10 +248,32 @@ class SpikingGANTask(GANTask):
 
     def keep_selected(self) -> None:
         if self.tt.label_partition and self.blocks.best:
-            if self.rescore is not None:
-                self.rescore(self)
             self.blocks.assemble(self._block_weights())
             info(f"{self.phase}: each digit's block kept from its best check (batch per digit: {self.blocks.steps()})")
+
+    @torch.no_grad()
+    def rescore_blocks(self, judge, unseen: dict[int, torch.Tensor], seed: int) -> None:
+        """Partitioned, several candidates per digit: score every digit's kept blocks again on more samples,
+        against each digit's training images `unseen` by the checks, and pick each digit's best."""
+        from bioaware.evaluation.sample_quality import sample_quality
+
+        info(f"{self.phase}: re-scoring each digit's {self.tt.block_candidates} best blocks on {RESCORE_SAMPLES:,} "
+             f"samples against up to {RESCORE_REAL:,} of its training images that no check used")
+        for rank in range(self.tt.block_candidates):
+            self.blocks.assemble(self._block_weights(), rank)
+            samples = self.sample(10 * RESCORE_SAMPLES, torch.Generator().manual_seed(seed + 4))
+            asked = self.asked(len(samples))
+            for d in range(10):
+                if rank < len(self.blocks.ranked(d)):
+                    q = sample_quality(judge, samples[asked == d], unseen[d], d)
+                    self.blocks.ranked(d)[rank]["rescore"] = [int(q["recognised"] < RECOGNISED_ENOUGH), q["frechet"]]
+        picked = {}
+        for d in range(10):
+            fresh = [entry["rescore"] for entry in self.blocks.ranked(d)]
+            if fresh:
+                picked[d] = fresh.index(min(fresh))
+                self.blocks.pick(d, picked[d])
+        info(f"{self.phase}: the checks' rank of the block kept, per digit: {picked}")
 
     def with_labels(self, times: torch.Tensor, digits: torch.Tensor | None) -> torch.Tensor:
         """`times` [n, k] followed (conditional) by each digit's label inputs: at t = 0 for the sample's digit in
@@ -482,16 +402,3 @@ class AnnGANTask(GANTask):
     @torch.no_grad()
     def sample(self, n, generator):
         return ((self._fake(n, generator, self.asked(n)) + 1.0) / 2.0).cpu()
-
-
-def quality_table(results: dict) -> str:
-    """Markdown table: recognised fraction, Fréchet distance (and its two terms), variety and (where measured) the
-    mean distance to the nearest training image of the samples and of the real test images, per generator (phase)."""
-    rows = ["| generator | recognised (p ≥ 0.9) | Fréchet distance | its mean / covariance terms | variety "
-            "| nearest training image: samples / real | samples / real |", "|---|---|---|---|---|---|---|"]
-    for phase, r in results.items():
-        nearest = f"{r['nearest_train']:.2f} / {r['nearest_train_real']:.2f}" if "nearest_train" in r else "–"
-        rows.append(f"| {phase} | {r['recognised']:.3f} | {r['frechet']:.2f} | {r['frechet_mean_term']:.1f} / "
-                    f"{r['frechet_covariance_term']:.1f} | {r['variety']:.3f} | {nearest} | "
-                    f"{r['n_samples']} / {r['n_real']} |")
-    return "\n".join(rows)

@@ -7,7 +7,6 @@ import math
 import signal
 import threading
 from contextlib import contextmanager
-from typing import Callable
 
 import torch
 from tqdm.auto import tqdm
@@ -17,7 +16,7 @@ from bioaware.core.errors import Interrupted
 from bioaware.core.log import info
 from bioaware.core.checkpoint import fingerprint, load_checkpoint, save_checkpoint
 from bioaware.core.rundir import RunDir
-from bioaware.train.tasks import Task
+from bioaware.train.tasks import Task, Validator
 
 
 @contextmanager
@@ -70,17 +69,16 @@ def batch_order(n: int, batch_size: int, generator: torch.Generator,
 
 def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunDir, config: dict,
         max_batches: int | None = None, train_y: torch.Tensor | None = None,
-        validate: Callable[[Task], dict] | None = None) -> int:
+        validate: Validator | None = None) -> int:
     """Train `task` for `t.epochs` epochs, resuming from its checkpoint in `run` if there is one.
 
     Batches are drawn in an order fixed by (seed, epoch); the encoder's random generator is part
     of the checkpoint, so a resumed run repeats exactly what an uninterrupted one does.
     `max_batches` stops (with a checkpoint) after that many batches in this call. Supervised tasks
     also get the batch's labels from `train_y`; tasks with `one_label_batches` get batches of one label
-    each. With `validate` (every `t.select_every` batches and
-    at the end; called with the task and the step, it returns metrics with a "score", lower is better) the best
-    model seen is kept in `<phase>.best.ckpt` and becomes the phase's checkpoint when training ends, after the
-    task's `keep_selected()`. Returns the step reached.
+    each. With `validate` (its check every `t.select_every` batches and at the end) the best model seen is kept
+    in `<phase>.best.ckpt` and becomes the phase's checkpoint when training ends, after the validator's `finish`
+    and the task's `keep_selected()`. Returns the step reached.
     """
     n_batches = math.ceil(len(train_x) / t.batch_size)
     total = total_batches(len(train_x), t)
@@ -105,7 +103,7 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
 
     def select() -> None:
         nonlocal best
-        row = validate(task, step)
+        row = validate.check(task, step)
         task.model.train()
         run.log({"phase": task.phase, "kind": "select", "step": step, **row})
         if best is None or row["score"] < best["score"]:
@@ -147,6 +145,8 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
     if step == total and best is not None:
         if best["step"] != step:
             task.load_state_dict(load_checkpoint(best_ckpt, config)["task"])
+        if validate.finish is not None:
+            validate.finish(task)
         task.keep_selected()
         save()
         best_ckpt.unlink(missing_ok=True)

@@ -7,6 +7,7 @@ are trained, checkpointed and evaluated by the same code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import torch
 
@@ -29,6 +30,15 @@ class Reconstruction:
     hidden_rate: float | None = None  # mean hidden spikes per neuron per step
     pixels: torch.Tensor | None = None  # reconstruction in pixel units [0, 1] where the model has them
     inputs: torch.Tensor | None = None  # what the model was fed, when it differs from the image (noise)
+
+
+@dataclass
+class Validator:
+    """Model selection while training: `check(task, step)` scores the model at a check ({..., "score"}: lower is
+    better); `finish(task)`, when given, runs once on the best checked model before the task keeps it."""
+
+    check: Callable[["Task", int], dict]
+    finish: Callable[["Task"], None] | None = None
 
 
 def make_optimizer(params, name: str, lr: float, weight_decay: float) -> torch.optim.Optimizer:
