@@ -34,6 +34,24 @@ def test_bad_input_one_line_and_nonzero_exit(write_toml, tmp_path, text, message
     assert len([line for line in result.stderr.splitlines() if line.startswith("bioaware: error")]) == 1
 
 
+def test_python_dash_m_bioaware_is_the_command_line():
+    result = subprocess.run([sys.executable, "-m", "bioaware", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "usage: bioaware" in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["simulate", "runs/x", "--images", "0"], "argument --images: '0' must be at least 1"),
+    (["simulate", "runs/x", "--copies", "-3"], "argument --copies: '-3' must be at least 1"),
+    (["simulate", "runs/x", "--dt-factor", "abc"], "argument --dt-factor: 'abc' is not a number"),
+    (["simulate", "runs/x", "--dt-factor", "0"], "argument --dt-factor: '0' must be a finite number > 0"),
+    (["demo", "--epochs", "1.5"], "argument --epochs: '1.5' is not a whole number"),
+    (["compare", "runs/x", "--dt-factors", "1,abc"], "--dt-factors: 'abc' is not a number"),
+])
+def test_bad_numbers_on_the_command_line_are_one_line_errors(args, message):
+    result = run(*args)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
 @pytest.mark.slow
 def test_demo_runs_the_whole_pipeline_and_its_pages_render(tmp_path):
     from browser import page_problems

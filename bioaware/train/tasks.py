@@ -94,6 +94,11 @@ class Task:
         """The (images, labels) this task trains on: all of `data`'s training set unless a task narrows it."""
         return data.train_x, data.train_y
 
+    def validator(self, data, run, seed: int) -> Validator:
+        """Model selection (train.select_every > 0): what scores the model at each check. The families whose
+        kinds allow train.select_every provide it."""
+        raise NotImplementedError
+
     def init_from_data(self, train_x: torch.Tensor, train_y: torch.Tensor, seed: int) -> None:
         """Data-dependent initial weights from the training set, before training (a checkpoint replaces them)."""
 
