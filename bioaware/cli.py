@@ -217,13 +217,13 @@ def cmd_deploy(args) -> int:
 def cmd_inspect(args) -> int:
     from bioaware.brian.nir_network import describe_graph, refuse_continuous_edges
     from bioaware.interchange.nir_graph import parse_graph, read_nir
-    from bioaware.interchange.spike_convention import parse_convention, stated_convention
+    from bioaware.interchange.spike_convention import parse_convention, stated_convention, training_step
 
     parsed = parse_graph(read_nir(args.file), args.file)
-    meta = parsed.metadata
+    meta, step = parsed.metadata, training_step(parsed.metadata, args.file)
     kinds = sorted({p.kind for p in parsed.populations.values()} - {"Input", "Output"})
     print(f"{args.file}: {len(parsed.node_types)} nodes, {len(parsed.pathways)} pathways; neurons: "
-          f"{', '.join(kinds) or 'none'}" + (f"; training step {float(meta['dt']) * 1e3:g} ms" if "dt" in meta else "")
+          f"{', '.join(kinds) or 'none'}" + (f"; training step {step * 1e3:g} ms" if step else "")
           + (f"; model {meta['model']}" if "model" in meta else ""))
     print("\n".join(describe_graph(parsed)))
     cycles = parsed.cycles()
@@ -300,7 +300,8 @@ def parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train the model of a run config (and its baselines)", epilog=EPILOG)
     t.add_argument("config", help="TOML run config, e.g. runs/roy_ae_mnist.toml")
     t.add_argument("--out", help="run directory (default: runs/<name> beside the config)")
-    t.add_argument("--fresh", action="store_true", help="discard checkpoints and metrics of an earlier run")
+    t.add_argument("--fresh", action="store_true", help="start over: an earlier run in the directory is moved aside to "
+                   "<dir>.previous-<time>")
     t.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override a config key (repeatable), e.g. --set run.seed=1 --set model.leak=0.2")
     t.add_argument("--max-batches", type=_positive_int, help="stop after this many batches per model (resume later)")
@@ -411,6 +412,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bioaware: aborted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a read-only or full disk, a file where a folder belongs, …
+        where = exc.filename or "a file"
+        print(f"bioaware: error: {where}: {exc.strerror or exc}; check the path, its permissions and the free "
+              "space", file=sys.stderr)
+        return 2
+
 
 if __name__ == "__main__":
     sys.exit(main())

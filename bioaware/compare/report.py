@@ -60,7 +60,7 @@ def compare_run(run_dir: Path, images: int = 20, factors: tuple[float, ...] = (1
         info(f"{label}: output corr {row['reconstruction']['count_correlation']:.4f}, "
              f"matched {row['reconstruction']['matched_within_1_step']:.4f}, MSE {row['mse']:.4f} ({seconds:.1f} s)")
     trained_mse = reconstruction_mse(x_img, reference)
-    report = {"run": Path(run_dir).name, "images": images, "device": device, "training_dt_ms": TRAINING_DT * 1e3,
+    report = {"run": Path(run_dir).name, "images": len(x_img), "device": device, "training_dt_ms": TRAINING_DT * 1e3,
               "steps": steps, "trained_model_mse": trained_mse, "brian2": rows}
     for row in rows:
         row["mse_delta"] = row["mse"] - trained_mse

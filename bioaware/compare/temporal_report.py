@@ -71,7 +71,7 @@ def compare_temporal(run_dir: Path, images: int = 100, steps: tuple[float, ...] 
         rows.append(row)
         info(f"Brian2 dt = {step:g} units: output same spiking {row['reconstruction']['same_spiking']:.4f}, "
              f"mean |Δt| {row['reconstruction']['mean_abs_dt']:.4f}, pixel MSE {row['pixel_mse']:.4f}")
-    report = {"run": Path(run_dir).name, "images": images, "device": device, "time_unit_ms": TIME_UNIT * 1e3,
+    report = {"run": Path(run_dir).name, "images": len(x_img), "device": device, "time_unit_ms": TIME_UNIT * 1e3,
               "horizon_units": horizon, "trained_pixel_mse": pixel_mse(reference["reconstruction"]), "brian2": rows}
     out_dir = RunDir(Path(run_dir) / "compare").path
     finest = runs[steps[-1]]

@@ -63,6 +63,7 @@ def compare_ttfs(run_dir: Path, images: int = 100, factors: tuple[float, ...] = 
     task, config = load_trained(run_dir)
     steps = config["ttfs"]["steps"]
     data = load_images(DataSection(**config["data"]))
+    images = min(images, len(data.test_x))  # what is recorded is what ran
     folder = exported_graph(Path(run_dir), name=f"{next(iter(ttfs_networks(task)))}.nir").parent
     out = RunDir(run_dir).path / "compare"
     out.mkdir(exist_ok=True)

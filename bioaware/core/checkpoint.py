@@ -43,5 +43,6 @@ def load_checkpoint(path: Path, config: dict[str, Any]) -> dict[str, Any]:
     if diff:
         shown = ", ".join(f"{k}: checkpoint {found.get(k)!r} vs config {expected.get(k)!r}" for k in diff[:3])
         raise BioawareError(f"{path}: checkpoint does not match the config ({shown}); "
-                            f"delete the run directory or pass --fresh to start over")
+                            "pass --fresh to start over (the earlier run is moved aside) or --out for another "
+                            "directory")
     return state

@@ -219,8 +219,10 @@ CHOICES = {
 POSITIVE = {("model", "hidden"), ("model", "steps"), ("train", "epochs"), ("train", "batch_size"),
             ("train", "checkpoint_every"), ("model", "v_th"), ("train", "lr"), ("temporal", "decay"),
             ("temporal", "pulse_lr"), ("temporal", "output_pulse_span"), ("temporal", "clip_derivative"),
-            ("temporal", "no_spike_time"),
-            ("ttfs", "steps"), ("ttfs", "noise_size")}
+            ("temporal", "no_spike_time"), ("model", "surrogate_slope"), ("baselines", "sgd_lr"),
+            ("baselines", "adam_lr"), ("ttfs", "steps"), ("ttfs", "noise_size")}
+NON_NEGATIVE = {("data", "train_limit"), ("data", "test_limit"), ("train", "weight_decay"), ("train", "noise"),
+                ("train", "select_every")}
 
 
 def is_number(value: Any) -> bool:
@@ -269,6 +271,10 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
     for sname, key in POSITIVE:
         if not getattr(getattr(cfg, sname), key) > 0:
             raise BioawareError(f"{source}: {sname}.{key} must be > 0")
+    for sname, key in NON_NEGATIVE:
+        value = getattr(getattr(cfg, sname), key)
+        if not value >= 0:
+            raise BioawareError(f"{source}: {sname}.{key} must be ≥ 0, got {value}")
     if not 0.0 <= cfg.model.leak < 1.0:
         raise BioawareError(f"{source}: model.leak must be in [0, 1), got {cfg.model.leak}")
     if not 0.0 < cfg.model.max_rate <= 1.0 and cfg.model.encoder == "bernoulli":
@@ -277,8 +283,6 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
         raise BioawareError(f"{source}: temporal.latency, temporal.pulses and temporal.penalty_no_spike must be ≥ 0")
     if cfg.temporal.no_spike_time <= cfg.temporal.latency + 1.0:
         raise BioawareError(f"{source}: temporal.no_spike_time must lie beyond the output window (> latency + 1)")
-    if not 0.0 <= cfg.train.noise:
-        raise BioawareError(f"{source}: train.noise must be ≥ 0, got {cfg.train.noise}")
     for key in ("thresholds", "init_high", "d_thresholds", "d_init_high"):
         values = getattr(cfg.ttfs, key)
         if len(values) != 2 or not all(is_number(v) and v > 0 for v in values):
@@ -292,9 +296,6 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
     if not 0 <= cfg.ttfs.reset_dead_below < 1:
         raise BioawareError(f"{source}: ttfs.reset_dead_below must be a fraction of images in [0, 1), "
                             f"got {cfg.ttfs.reset_dead_below}")
-    if cfg.train.select_every < 0:
-        raise BioawareError(f"{source}: train.select_every must be ≥ 0 (0: keep the last model), "
-                            f"got {cfg.train.select_every}")
     return cfg
 
 

@@ -1,18 +1,22 @@
 """Run directories: resolved config, provenance, metrics (JSON lines), checkpoints, figures.
 
-Every file is written to a temporary name in the same folder and renamed into place, so an
-interrupted run never leaves a half-written file behind.
+Every file but the metrics is written to a temporary name in the same folder and renamed into place, so an
+interrupted run never leaves a half-written file behind; the metrics grow one synced line at a time (a line
+cut off by a crash is dropped on resume). One process at a time writes a run directory (`RunDir.lock`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
 import platform
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
@@ -20,12 +24,17 @@ from typing import Any, Callable
 from bioaware.core.errors import BioawareError
 from bioaware.core.log import info
 
+STALE_TMP_SECONDS = 3600  # a temporary file this old belongs to no running write
 PACKAGES = ("bioaware", "torch", "torchvision", "norse", "nir", "nirtorch", "brian2", "numpy", "matplotlib")
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
-    """Call `write(tmp)` on a temporary file next to `path`, then rename it to `path`."""
+    """Call `write(tmp)` on a temporary file next to `path`, then rename it to `path`. Temporary files of
+    `path` that a killed process left behind (more than an hour old) are removed first."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        if time.time() - stale.stat().st_mtime > STALE_TMP_SECONDS:
+            stale.unlink(missing_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
@@ -86,6 +95,47 @@ class RunDir:
 
     def read_json(self, name: str) -> Any:
         return json.loads((self.path / name).read_text())
+
+    @contextmanager
+    def lock(self):
+        """Hold the run directory for this process (an exclusive lock on `.lock`, which the system releases
+        when the process ends, however it ends); another holder is an error naming its pid."""
+        handle = open(self.path / ".lock", "a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            handle.close()
+            raise BioawareError(f"{self.path}: another bioaware process (pid {holder}) is writing this run "
+                                "directory; wait for it to finish or stop it") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield self
+        finally:
+            handle.close()
+
+    def set_aside(self) -> Path | None:
+        """Move everything of an earlier run here (checkpoints, metrics, results, figures, reports) into a new
+        sibling folder `<name>.previous-<time>`, and return it (None: nothing to move). Nothing is deleted."""
+        empty_figures = self.figures.is_dir() and not any(self.figures.iterdir())
+        entries = [e for e in self.path.iterdir() if e.name != ".lock" and not (e == self.figures and empty_figures)]
+        if not entries:
+            return None
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.previous-{stamp}")
+        for n in range(2, 1000):
+            if not aside.exists():
+                break
+            aside = self.path.with_name(f"{self.path.name}.previous-{stamp}-{n}")
+        aside.mkdir()
+        for entry in entries:
+            shutil.move(str(entry), aside / entry.name)
+        self.figures.mkdir(exist_ok=True)
+        return aside
 
     def record_start(self, config: dict[str, Any], extra: dict[str, Any]) -> None:
         """Write the resolved config and the provenance of this run (seed, versions, commit, command)."""

@@ -9,6 +9,7 @@ import torch
 
 from bioaware.core.config import Config, TrainSection
 from bioaware.core.errors import BioawareError
+from bioaware.core.log import info
 from bioaware.core.checkpoint import load_checkpoint
 from bioaware.data.datasets import ImageData, load_images
 from bioaware.core.figures import loss_curves, selection_curves
@@ -26,17 +27,26 @@ def build_tasks(cfg: Config) -> list[tuple[Task, TrainSection]]:
 def run_training(cfg: Config, run_dir: Path, fresh: bool = False, max_batches: int | None = None,
                  data: ImageData | None = None) -> dict[str, dict]:
     """Train and evaluate every task of `cfg` in `run_dir`; returns {phase: test metrics}."""
-    torch.manual_seed(cfg.run.seed)
     run = RunDir(run_dir)
-    if fresh:
-        for phase_ckpt in run.path.glob("*.ckpt"):
-            phase_ckpt.unlink()
-        run.metrics_file.unlink(missing_ok=True)
+    with run.lock():
+        return _train_locked(cfg, run, fresh, max_batches, data)
+
+
+def _train_locked(cfg: Config, run: RunDir, fresh: bool, max_batches: int | None,
+                  data: ImageData | None) -> dict[str, dict]:
+    torch.manual_seed(cfg.run.seed)
+    if fresh and (aside := run.set_aside()) is not None:
+        info(f"--fresh: the earlier run in {run.path} was moved to {aside}")
     config = cfg.to_dict()
     data = data or load_images(cfg.data)
+    tasks = build_tasks(cfg)
+    for task, _ in tasks:  # a checkpoint of another config is refused before anything is written
+        for ckpt in (run.checkpoint(task.phase), run.checkpoint(task.phase).with_suffix(".best.ckpt")):
+            if ckpt.is_file():
+                load_checkpoint(ckpt, config)
     run.record_start(config, {"data_source": data.source, "n_train": len(data.train_x), "n_test": len(data.test_x)})
     results: dict[str, dict] = {}
-    for task, train_cfg in build_tasks(cfg):
+    for task, train_cfg in tasks:
         train_x, train_y = task.training_set(data)
         task.init_from_data(train_x, train_y, cfg.run.seed)
         validate = task.validator(data, run, cfg.run.seed) if train_cfg.select_every else None

@@ -15,6 +15,7 @@ import numpy as np
 
 from bioaware.core.errors import BioawareError
 from bioaware.core.layers import DenseSpikingLayer, leak_from_tau
+from bioaware.interchange.spike_convention import training_step
 from bioaware.interchange.nir_graph import ParsedGraph, parse_graph, read_nir
 
 LAYER_KINDS = ("LIF", "IF", "CubaLIF", "LI")
@@ -67,8 +68,8 @@ def graph_to_layers(graph: nir.NIRGraph, path: str | Path = "<graph>") -> tuple[
     The weight nodes between two neuron layers are composed into one matrix: dense when all of them
     are Linear/Affine, scipy-sparse otherwise (convolutions stay sparse)."""
     parsed = parse_graph(graph, str(path))
-    dt = float(parsed.metadata.get("dt", 0.0))
-    if not dt > 0:
+    dt = training_step(parsed.metadata, str(path))
+    if dt is None:
         raise BioawareError(f"{path}: graph metadata lacks a positive 'dt' (the training step in seconds)")
     layers = []
     order = chain(parsed)

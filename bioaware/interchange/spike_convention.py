@@ -15,6 +15,8 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from bioaware.core.errors import BioawareError
 
 UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6}
@@ -54,6 +56,21 @@ def parse_convention(text: str, where: str = "--spikes") -> SpikeConvention:
     if not math.isnan(step):
         return SpikeConvention(step)
     raise BioawareError(f"{where}: {text!r} is not a spike convention; use 'dirac' or 'step:<dt>' (e.g. step:1ms)")
+
+
+def training_step(metadata: dict, path: str) -> float | None:
+    """The graph's metadata 'dt' (the training step, s), None when it has none; anything but a positive finite
+    number is a one-line error naming the file."""
+    if "dt" not in (metadata or {}):
+        return None
+    try:
+        dt = float(np.asarray(metadata["dt"]))
+    except (TypeError, ValueError):
+        dt = math.nan
+    if not 0 < dt < math.inf:
+        raise BioawareError(f"{path}: metadata 'dt' = {metadata['dt']!r} is not a time step; it must be a positive "
+                            "number of seconds (fix the file, or remove the key)")
+    return dt
 
 
 def stated_convention(metadata: dict) -> str | None:

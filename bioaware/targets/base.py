@@ -27,7 +27,11 @@ class TargetColumn:
 
 
 class Target(Protocol):
-    """The two functions of a target module."""
+    """The three functions of a target module."""
+
+    def ready(self) -> None:
+        """Raise BioawareError (what is missing, how to install it) when the toolchain cannot run here; called
+        before anything is loaded or simulated."""
 
     def check_limits(self, graph) -> list[Violation]:
         """Everything in the NIR graph the chip cannot hold (empty: it fits)."""

@@ -42,6 +42,7 @@ def deploy_run(run_dir: Path, target: str, images: int = 20, seed: int = 0,
                export_root: Path = Path("export")) -> dict:
     """Check limits, convert, run and compare; returns the report written to compare/targets/<target>.json."""
     module = target_module(target)
+    module.ready()
     nir_path = exported_graph(Path(run_dir), export_root)
     graph = read_graph(nir_path)
     raise_if_any(module.check_limits(graph), TARGETS[target][0], nir_path)
@@ -69,7 +70,7 @@ def deploy_run(run_dir: Path, target: str, images: int = 20, seed: int = 0,
         info(f"{column.label}: output corr vs Brian2 {row['reconstruction']['vs_brian2']['count_correlation']:.4f}, "
              f"matched {row['reconstruction']['vs_brian2']['matched_within_1_step']:.4f}, MSE {mse:.4f}")
     report = {"run": Path(run_dir).name, "target": target, "toolchain": TARGETS[target][0], "nir": str(nir_path),
-              "images": images, "steps": steps, "training_dt_ms": TRAINING_DT * 1e3,
+              "images": len(x_img), "steps": steps, "training_dt_ms": TRAINING_DT * 1e3,
               "trained_model_mse": reconstruction_mse(x_img, reference), "columns": rows}
     out = RunDir(Path(run_dir) / "compare").path
     atomic_write_text(out / "targets" / f"{target}.json", json.dumps(report, indent=2, default=float) + "\n")

@@ -22,6 +22,7 @@ from pathlib import Path
 import nir
 import numpy as np
 
+from bioaware.core.errors import BioawareError
 from bioaware.interchange.from_nir import chain_nodes, input_shape
 from bioaware.core.layers import DenseSpikingLayer
 from bioaware.targets.base import TargetColumn
@@ -99,6 +100,12 @@ def _walk(graph: nir.NIRGraph) -> tuple[list[Violation], list[tuple[str, int, in
         else:
             found.append(Violation(name, f"{type(node).__name__} is not supported on Speck"))
     return found, needs
+
+
+def ready() -> None:
+    """sinabs comes with bioaware's `targets` extra (samna, for the chip configuration, is optional)."""
+    if importlib.util.find_spec("sinabs") is None:
+        raise BioawareError('sinabs not installed; pip install -e ".[targets]"')
 
 
 def check_limits(graph: nir.NIRGraph) -> list[Violation]:
@@ -184,8 +191,6 @@ def real_samna_available() -> bool:
 
 def chip_config(graph: nir.NIRGraph, device: str = DEVICE):
     """Speck's chip configuration (samna object) for the graph; needs the real samna."""
-    from bioaware.core.errors import BioawareError
-
     if not real_samna_available():
         raise BioawareError("samna: SynSense's chip library is not installed (PyPI's samna is a stub that fetches "
                             "it from SynSense's index); install it from there to generate the Speck configuration")

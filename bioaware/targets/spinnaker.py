@@ -33,6 +33,15 @@ MAX_DELAY_STEPS = 144  # sPyNNaker: 16 on the core, up to 144 with delay extensi
 VIRTUAL_BOARD = "[Machine]\nvirtual_board = True\nversion = 5\n"
 
 
+def ready() -> None:
+    """sPyNNaker and PyNN come with bioaware's `targets` extra."""
+    import importlib.util
+
+    missing = [name for name in ("spynnaker", "pyNN") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise BioawareError(f"{', '.join(missing)} not installed; pip install -e \".[targets]\"")
+
+
 def check_limits(graph: nir.NIRGraph) -> list[Violation]:
     """What bioaware's PyNN writer and sPyNNaker's delta-current cells accept, named by node."""
     found = []
