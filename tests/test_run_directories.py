@@ -64,7 +64,8 @@ def test_demo_resumes_instead_of_starting_over(tmp_path):
 
 
 def test_one_writer_per_run_directory_and_a_killed_holder_frees_it(write_toml, tmp_path):
-    slow = write_toml(TINY.replace("train_limit = 200", "train_limit = 4000").replace("[train]", "[train]\nepochs = 50"))
+    slow = write_toml(TINY.replace("train_limit = 200", "train_limit = 4000")
+                      .replace("[train]", "[train]\nepochs = 50"))
     out = tmp_path / "run"
     holder = subprocess.Popen([*BIOAWARE, "train", str(slow), "--out", str(out)], stderr=subprocess.DEVNULL)
     try:
