@@ -379,6 +379,7 @@ def _isolated_pixels(samples: torch.Tensor) -> float:
     return float(alone.sum() / lit.sum().clamp_min(1))
 
 
+@pytest.mark.slow
 def test_signed_generator_hidden_weights_remove_speckle(mnist_data):
     """With all-positive hidden weights every generator hidden neuron fires whatever the noise, so pixels near
     threshold flicker; signed ones (U[-4, 5), the config's) let the noise decide which fire, and the feature-
