@@ -145,3 +145,22 @@ def test_training_killed_at_random_batches_resumes_to_the_uninterrupted_result(w
     assert not list(out.glob(".*.tmp"))
     lines = (out / "metrics.jsonl").read_text().splitlines()
     assert all(json.loads(line) for line in lines)
+
+
+def test_a_small_file_declaring_a_huge_array_is_refused_before_reading(tmp_path):
+    import h5py
+    import nir
+    import numpy as np
+
+    path = tmp_path / "huge.nir"
+    nir.write(path, nir.NIRGraph(nodes={"input": nir.Input(np.array([2])), "lin": nir.Linear(np.ones((2, 2))),
+                                        "output": nir.Output(np.array([2]))},
+                                 edges=[("input", "lin"), ("lin", "output")]))
+    with h5py.File(path, "a") as f:  # 2**37 float32 (512 GiB) declared, none written: the file stays small
+        del f["node/nodes/lin/weight"]
+        f.create_dataset("node/nodes/lin/weight", shape=(1 << 18, 1 << 19), dtype="float32", chunks=(256, 512),
+                         compression="gzip")
+    assert path.stat().st_size < 1 << 20
+    result = run("inspect", path)
+    assert one_line_error(result)
+    assert "dataset 'node/nodes/lin/weight' declares 137,438,953,472 numbers" in result.stderr

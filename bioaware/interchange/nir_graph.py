@@ -17,6 +17,7 @@ Every problem is a one-line `BioawareError` naming the file and the node.
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +42,8 @@ NEURON_PARAMETERS = {
 SPIKING = {"Input", "IF", "LIF", "CubaLIF", "Threshold"}
 WEIGHT_TYPES = (nir.Linear, nir.Affine, nir.Scale, nir.Conv1d, nir.Conv2d, nir.SumPool2d, nir.AvgPool2d, nir.Flatten)
 WEIGHT_TYPE_NAMES = {c.__name__ for c in WEIGHT_TYPES}
-MAX_ELEMENTS = 200_000_000  # largest array a graph may declare (numbers), checked before allocating
+# largest array a graph may declare (numbers), checked before anything is read; $BIOAWARE_MAX_ELEMENTS raises it
+MAX_ELEMENTS = int(os.environ.get("BIOAWARE_MAX_ELEMENTS", 200_000_000))
 
 
 class _PassThrough:
@@ -155,11 +157,31 @@ def read_nir(path: str | Path) -> nir.NIRGraph:
     path = Path(path)
     if not path.is_file():
         raise BioawareError(f"{path}: NIR file not found")
+    _check_declared_sizes(path)
     try:
         return nir.read(path)
     except Exception as exc:  # h5py and nir raise many kinds on truncated or foreign files
         message = str(exc).splitlines()[0] if str(exc) else ""
         raise BioawareError(f"{path}: not a readable NIR file ({type(exc).__name__}: {message[:200]})") from None
+
+
+def _check_declared_sizes(path: Path) -> None:
+    """Refuse a file whose HDF5 datasets declare more than MAX_ELEMENTS numbers, from their shapes alone (a small
+    compressed file can declare arrays far larger than memory)."""
+    import h5py
+
+    try:
+        handle = h5py.File(path, "r")
+    except OSError:
+        return  # not HDF5: nir.read says what is wrong
+    found: list[tuple[str, int]] = []
+    with handle:
+        handle.visititems(lambda name, obj: found.append((name, obj.size))
+                          if isinstance(obj, h5py.Dataset) and obj.size > MAX_ELEMENTS else None)
+    if found:
+        name, size = found[0]
+        raise BioawareError(f"{path}: dataset '{name}' declares {size:,} numbers, more than the {MAX_ELEMENTS:,} "
+                            "bioaware reads (set BIOAWARE_MAX_ELEMENTS to allow more)")
 
 
 def _flatten(graph: nir.NIRGraph, prefix: str, nodes: dict, edges: list, path) -> tuple[list[str], list[str]]:
