@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from bioaware.core.rundir import ensure_writable
+
 REPORTS = {
     "rate_autoencoder": ("report", "compare_run", (1.0, 0.1, 0.01)),  # steps: fractions of the training step
     "temporal_autoencoder": ("temporal_report", "compare_temporal", (0.01, 0.001)),  # steps: model time units
@@ -21,6 +23,7 @@ def compare_family_run(family: str, run_dir: Path, images: int, steps: tuple[flo
                        device: str = "runtime") -> Path:
     """Write the comparison report of a run of `family`; returns the page's path."""
     module, function, default = REPORTS[family]
+    ensure_writable(Path(run_dir) / "compare")
     report = getattr(importlib.import_module(f"bioaware.compare.{module}"), function)
     report(Path(run_dir), images, steps or default, device)
     return Path(run_dir) / "compare" / "report.html"

@@ -48,6 +48,15 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
+def ensure_writable(folder: Path) -> Path:
+    """Create `folder` and write (then remove) a file in it: a read-only or missing place fails here, with an
+    OSError naming it, before any long computation whose results would go there."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=folder):
+        pass
+    return folder
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write(path, lambda tmp: tmp.write_text(text))
 

@@ -28,7 +28,7 @@ from bioaware.core.log import info
 from bioaware.targets import TARGETS
 from bioaware.targets.base import Target, TargetColumn
 from bioaware.targets.limits import raise_if_any
-from bioaware.core.rundir import RunDir, atomic_write_text
+from bioaware.core.rundir import RunDir, atomic_write_text, ensure_writable
 
 
 
@@ -43,6 +43,8 @@ def deploy_run(run_dir: Path, target: str, images: int = 20, seed: int = 0,
     """Check limits, convert, run and compare; returns the report written to compare/targets/<target>.json."""
     module = target_module(target)
     module.ready()
+    for folder in (Path(run_dir) / "compare" / "targets", export_root):
+        ensure_writable(folder)
     nir_path = exported_graph(Path(run_dir), export_root)
     graph = read_graph(nir_path)
     raise_if_any(module.check_limits(graph), TARGETS[target][0], nir_path)
