@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from bioaware.core.errors import BioawareError
 from bioaware.core.rundir import ensure_writable
 
 REPORTS = {
@@ -22,6 +23,8 @@ REPORTS = {
 def compare_family_run(family: str, run_dir: Path, images: int, steps: tuple[float, ...] | None = None,
                        device: str = "runtime") -> Path:
     """Write the comparison report of a run of `family`; returns the page's path."""
+    if family not in REPORTS:
+        raise BioawareError(f"{run_dir}: there is no Brian2 comparison for {family} runs yet")
     module, function, default = REPORTS[family]
     ensure_writable(Path(run_dir) / "compare")
     report = getattr(importlib.import_module(f"bioaware.compare.{module}"), function)

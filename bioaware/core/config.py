@@ -38,7 +38,7 @@ class DataSection:
 @dataclass
 class ModelSection:
     # roy_ae (LIF spiking autoencoder) | conv_if_ae (convolutional IF, Speck-valid) | comsa_ae (temporal coding, alpha
-    # PSPs) | ann_ae | ttfs_classifier (S4NN) | spiking_gan
+    # PSPs) | ann_ae | ttfs_classifier (S4NN) | spiking_gan | fsvae (Fully Spiking VAE)
     kind: str = "roy_ae"
     hidden: int = 196  # hidden layer width (input/output width is the image size, 784)
     steps: int = 15  # T, time steps per image
@@ -160,10 +160,25 @@ class TTFSSection:
 
 
 @dataclass
+class FSVAESection:
+    """fsvae only: the Fully Spiking VAE's latent code, neurons and loss."""
+
+    steps: int = 16  # T: steps per image (the analog image enters at each)
+    latent: int = 128  # C: latent channels
+    k: int = 20  # Bernoulli outputs per latent channel (the sample is one of them, the probability their mean)
+    channels: list = field(default_factory=lambda: [32, 64, 128, 256])  # encoder convolutions (k 3, stride 2)
+    tau: float = 0.25  # membrane kept per step
+    v_th: float = 0.2  # threshold
+    psp_tau: float = 2.0  # τ_s of the PSP filter in the prior-matching loss (steps)
+    psp_weight: float = 1.0  # weight of the prior-matching term beside the reconstruction MSE
+    readout_decay: float = 0.8  # the output image weighs step t's membrane by decay^(T−1−t)
+
+
+@dataclass
 class TrainSection:
     epochs: int = 1
     batch_size: int = 100
-    optimizer: str = "adam"  # adam | sgd
+    optimizer: str = "adam"  # adam | adamw (decoupled weight decay) | sgd
     lr: float = 5e-4
     weight_decay: float = 1e-4
     lr_schedule: str = "constant"  # constant | cosine (decays to 0 over all batches)
@@ -197,6 +212,7 @@ class Config:
     model: ModelSection = field(default_factory=ModelSection)
     temporal: TemporalSection = field(default_factory=TemporalSection)
     ttfs: TTFSSection = field(default_factory=TTFSSection)
+    fsvae: FSVAESection = field(default_factory=FSVAESection)
     train: TrainSection = field(default_factory=TrainSection)
     baselines: BaselinesSection = field(default_factory=BaselinesSection)
 
@@ -211,7 +227,7 @@ CHOICES = {
     ("ttfs", "generator_loss"): ("adversarial", "feature_matching", "moment_matching"),
     ("model", "encoder"): ("bernoulli", "poisson"),
     ("model", "ann_activation"): ("relu", "sigmoid"),
-    ("train", "optimizer"): ("adam", "sgd"),
+    ("train", "optimizer"): ("adam", "adamw", "sgd"),
     ("train", "lr_schedule"): ("constant", "cosine"),
     ("train", "update"): ("bptt", "per_step"),
     ("train", "device"): ("cpu", "cuda"),
@@ -220,9 +236,10 @@ POSITIVE = {("model", "hidden"), ("model", "steps"), ("train", "epochs"), ("trai
             ("train", "checkpoint_every"), ("model", "v_th"), ("train", "lr"), ("temporal", "decay"),
             ("temporal", "pulse_lr"), ("temporal", "output_pulse_span"), ("temporal", "clip_derivative"),
             ("temporal", "no_spike_time"), ("model", "surrogate_slope"), ("baselines", "sgd_lr"),
-            ("baselines", "adam_lr"), ("ttfs", "steps"), ("ttfs", "noise_size")}
+            ("baselines", "adam_lr"), ("ttfs", "steps"), ("ttfs", "noise_size"),
+            ("fsvae", "steps"), ("fsvae", "latent"), ("fsvae", "k"), ("fsvae", "v_th"), ("fsvae", "psp_tau")}
 NON_NEGATIVE = {("data", "train_limit"), ("data", "test_limit"), ("train", "weight_decay"), ("train", "noise"),
-                ("train", "select_every")}
+                ("train", "select_every"), ("fsvae", "psp_weight")}
 
 
 def is_number(value: Any) -> bool:

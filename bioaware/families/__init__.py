@@ -9,11 +9,12 @@ from pathlib import Path
 
 from bioaware.core.config import Config, config_from_dict, read_config
 from bioaware.core.errors import BioawareError
-from bioaware.families import rate_autoencoder, spiking_gan, temporal_autoencoder, ttfs_classifier
+from bioaware.families import rate_autoencoder, spiking_gan, spiking_vae, temporal_autoencoder, ttfs_classifier
 from bioaware.families.base import Family
 
 FAMILIES: dict[str, Family] = {f.name: f for f in (
-    rate_autoencoder.FAMILY, temporal_autoencoder.FAMILY, ttfs_classifier.FAMILY, spiking_gan.FAMILY)}
+    rate_autoencoder.FAMILY, temporal_autoencoder.FAMILY, ttfs_classifier.FAMILY, spiking_gan.FAMILY,
+    spiking_vae.FAMILY)}
 KINDS: dict[str, Family] = {kind: family for family in FAMILIES.values() for kind in family.kinds}
 
 

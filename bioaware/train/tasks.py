@@ -41,10 +41,11 @@ class Validator:
     finish: Callable[["Task"], None] | None = None
 
 
+OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
+
+
 def make_optimizer(params, name: str, lr: float, weight_decay: float) -> torch.optim.Optimizer:
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    return torch.optim.SGD(params, lr=lr, weight_decay=weight_decay)
+    return OPTIMIZERS[name](params, lr=lr, weight_decay=weight_decay)
 
 
 class Task:

@@ -37,3 +37,8 @@ def sigmoid_spike(x: torch.Tensor, slope: float) -> torch.Tensor:
 def fast_sigmoid_spike(x: torch.Tensor, width: float) -> torch.Tensor:
     """Θ(x) in the forward pass, 1 / (1 + |x|/width)² in the backward pass (width in x's units)."""
     return _Spike.apply(x, lambda u: 1.0 / (1.0 + u.abs() / width) ** 2)
+
+
+def rectangle_spike(x: torch.Tensor, width: float) -> torch.Tensor:
+    """Θ(x) in the forward pass, 1/width where |x| < width/2 (else 0) in the backward pass."""
+    return _Spike.apply(x, lambda u: (u.abs() < width / 2).to(u.dtype) / width)

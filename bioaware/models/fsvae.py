@@ -1,0 +1,138 @@
+"""The Fully Spiking VAE (Kamata, Mukuta & Harada 2022): convolutional LIF encoder, autoregressive Bernoulli
+latent spikes (posterior and prior spiking MLPs), transposed-convolution LIF decoder with a membrane readout.
+
+Images enter as 32×32 in [−1, 1], the same analog image at each of T steps. Feed-forward layers compute their
+input for the whole window in one convolution or matmul; the latent sampler runs step by step (z[t] depends
+on z[t−1]).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+from torch import nn
+
+from bioaware.models.functional.fsvae import bernoulli_pick, lif_multiplicative_reset, lif_step, membrane_readout
+
+
+class FSVAEParameters(NamedTuple):
+    steps: int = 16  # T
+    latent: int = 128  # C, latent channels
+    k: int = 20  # Bernoulli outputs per latent channel
+    tau: float = 0.25  # membrane kept per step
+    v_th: float = 0.2  # threshold
+    readout_decay: float = 0.8  # weight decay^(T−1−t) of step t in the output image
+
+
+class TDBatchNorm(nn.BatchNorm2d):
+    """Threshold-dependent batch norm (Zheng et al. 2021): statistics over batch, space and time, scale α·V_th."""
+
+    def __init__(self, channels: int, v_th: float, alpha: float = 1.0):
+        super().__init__(channels)
+        nn.init.constant_(self.weight, alpha * v_th)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # [T, B, C, …]
+        steps, batch = x.shape[:2]
+        flat = x.flatten(0, 1) if x.dim() == 5 else x.reshape(steps * batch, x.shape[2], 1, 1)
+        return super().forward(flat).reshape(x.shape)
+
+
+class SpikingLayer(nn.Module):
+    """A feed-forward layer (conv, transposed conv or linear) → tdBN → LIF, over the whole window at once."""
+
+    def __init__(self, layer: nn.Module, channels: int, p: FSVAEParameters):
+        super().__init__()
+        self.layer, self.norm, self.p = layer, TDBatchNorm(channels, p.v_th), p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # [T, B, …] → spikes [T, B, …]
+        current = self.layer(x.flatten(0, 1))
+        current = self.norm(current.reshape(*x.shape[:2], *current.shape[1:]))
+        return lif_multiplicative_reset(current, self.p.tau, self.p.v_th)
+
+
+class SpikingMLP(nn.Module):
+    """The posterior's or the prior's spiking MLP, one step at a time: Linear → LIF, three layers."""
+
+    def __init__(self, sizes: list[int], p: FSVAEParameters):
+        super().__init__()
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
+        self.p = p
+
+    def step(self, x: torch.Tensor, state: list | None) -> tuple[torch.Tensor, list]:
+        state = state or [None] * len(self.layers)
+        new = []
+        for layer, s in zip(self.layers, state):
+            x, s = lif_step(layer(x), s, self.p.tau, self.p.v_th)
+            new.append(s)
+        return x, new
+
+
+class FSVAEOutput(NamedTuple):
+    image: torch.Tensor  # reconstruction [B, 1, 32, 32] in [−1, 1]
+    q: torch.Tensor  # posterior firing probabilities [T, B, C]
+    p: torch.Tensor  # prior firing probabilities [T, B, C] (teacher-forced by the posterior's samples)
+    z: torch.Tensor  # latent spikes [T, B, C]
+
+
+class FSVAE(nn.Module):
+    def __init__(self, channels: tuple[int, ...] = (32, 64, 128, 256), p: FSVAEParameters = FSVAEParameters(),
+                 in_channels: int = 1, size: int = 32):
+        super().__init__()
+        self.p, self.size = p, size
+        widths = (in_channels, *channels)
+        self.encoder = nn.ModuleList(SpikingLayer(nn.Conv2d(a, b, 3, 2, 1, bias=False), b, p)
+                                     for a, b in zip(widths[:-1], widths[1:]))
+        self.side = size // 2 ** len(channels)
+        flat = channels[-1] * self.side ** 2
+        self.to_latent = SpikingLayer(nn.Linear(flat, p.latent, bias=False), p.latent, p)
+        c = p.latent
+        self.posterior = SpikingMLP([2 * c, 2 * c, 4 * c, p.k * c], p)
+        self.prior = SpikingMLP([c, 2 * c, 4 * c, p.k * c], p)
+        self.from_latent = SpikingLayer(nn.Linear(c, flat, bias=False), flat, p)
+        back = channels[::-1]
+        self.decoder = nn.ModuleList(SpikingLayer(nn.ConvTranspose2d(a, b, 3, 2, 1, output_padding=1, bias=False), b, p)
+                                     for a, b in zip(back, (*back[1:], back[-1])))
+        self.readout = nn.Conv2d(back[-1], in_channels, 3, 1, 1)
+
+    def encode(self, images: torch.Tensor) -> torch.Tensor:
+        """Latent-input spikes x^E [T, B, C] of images [B, 1, 32, 32] in [−1, 1]."""
+        x = images.unsqueeze(0).expand(self.p.steps, *images.shape)
+        for layer in self.encoder:
+            x = layer(x)
+        return self.to_latent(x.flatten(2))
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Image [B, 1, 32, 32] in [−1, 1] from latent spikes [T, B, C]."""
+        x = self.from_latent(z)
+        x = x.reshape(*x.shape[:2], -1, self.side, self.side)
+        for layer in self.decoder:
+            x = layer(x)
+        potentials = self.readout(x.flatten(0, 1))
+        return membrane_readout(potentials.reshape(*x.shape[:2], *potentials.shape[1:]), self.p.readout_decay)
+
+    def forward(self, images: torch.Tensor, generator: torch.Generator | None = None) -> FSVAEOutput:
+        x_e = self.encode(images)
+        z_prev = torch.zeros_like(x_e[0])
+        q_state = p_state = None
+        zs, qs, ps = [], [], []
+        for x_t in x_e:
+            out_q, q_state = self.posterior.step(torch.cat([x_t, z_prev], 1), q_state)
+            out_p, p_state = self.prior.step(z_prev, p_state)  # teacher forcing: the posterior's last sample
+            z_prev, q_t = bernoulli_pick(out_q, self.p.k, generator)
+            zs.append(z_prev)
+            qs.append(q_t)
+            ps.append(out_p.reshape(out_p.shape[0], -1, self.p.k).mean(2))
+        z = torch.stack(zs)
+        return FSVAEOutput(self.decode(z), torch.stack(qs), torch.stack(ps), z)
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """n images [n, 1, 32, 32] in [−1, 1] from the prior, sampled autoregressively."""
+        device = self.readout.weight.device
+        z_prev, state, zs = torch.zeros(n, self.p.latent, device=device), None, []
+        for _ in range(self.p.steps):
+            out, state = self.prior.step(z_prev, state)
+            z_prev, _ = bernoulli_pick(out, self.p.k, generator)
+            zs.append(z_prev)
+        return self.decode(torch.stack(zs))
