@@ -91,6 +91,7 @@ def test_lif_known_spike_train_fires_at_closed_form_time():
 
 
 @pytest.mark.skipif(shutil.which("g++") is None, reason="cpp_standalone needs a C++ compiler (g++ not found)")
+@pytest.mark.slow
 def test_cpp_standalone_and_openmp_threads_match_runtime(tmp_path):
     model, x, _ = network(0.1)
     reference = simulate(model.layer_specs(), DT, x.numpy(), DT / 10, order="exact")

@@ -35,6 +35,7 @@ def test_pynn_delays_are_taken_out_layer_by_layer():
     assert counts["b"][2, 1, 0] == 1 and counts["b"].sum() == 1  # the step-1 spike precedes the pipeline delay
 
 
+@pytest.mark.slow
 def test_deploy_spinnaker_maps_on_a_virtual_board_and_pynn_brian2_equals_brian2(tiny_trained_run, tmp_path):
     done = subprocess.run([sys.executable, "-m", "bioaware.cli", "deploy", str(tiny_trained_run), "--target",
                            "spinnaker", "--images", "3", "--export-root", str(tmp_path)],
