@@ -1,5 +1,5 @@
-"""The Fully Spiking VAE: its dynamics against closed forms, the latent sampler, and a tiny model that learns
-on real images and samples from its prior."""
+"""The Fully Spiking VAE: its dynamics against closed forms, the latent sampler, and a tiny model (with its
+same-run ANN VAE) that learns on real images and samples from its prior."""
 
 import json
 
@@ -42,17 +42,20 @@ def test_a_tiny_fsvae_learns_real_digits_and_samples_from_its_prior(tmp_path, mn
     cfg = checked_config({"run": {"name": "fsvae"}, "model": {"kind": "fsvae"},
                           "fsvae": {"steps": 4, "latent": 16, "k": 4, "channels": [8, 16]},
                           "train": {"epochs": 3, "batch_size": 50, "optimizer": "adamw", "lr": 3e-3,
-                                    "weight_decay": 1e-3}})
+                                    "weight_decay": 1e-3}, "baselines": {"ann_vae": True}})
     data = ImageData(mnist_data.train_x[:600], mnist_data.train_y[:600], mnist_data.test_x[:100],
                      mnist_data.test_y[:100], source="test subset")
-    results = run_training(cfg, tmp_path / "fsvae", data=data)["snn"]
-    losses = [json.loads(line)["loss"] for line in (tmp_path / "fsvae" / "metrics.jsonl").read_text().splitlines()
-              if '"train"' in line]
+    both = run_training(cfg, tmp_path / "fsvae", data=data)
+    results = both["snn"]
+    losses = [row["loss"] for row in map(json.loads, (tmp_path / "fsvae" / "metrics.jsonl").read_text().splitlines())
+              if row.get("kind") == "train" and row["phase"] == "snn"]
     assert sum(losses[-5:]) / 5 < 0.6 * sum(losses[:5]) / 5, losses
     blank = float(4 * data.test_x.pow(2).mean())  # an all-background image, on the [−1, 1] scale
     assert results["mse_pm1"] == pytest.approx(4 * results["pixel_mse"]) and results["mse_pm1"] < 0.8 * blank
     assert 0.0 < results["hidden_spiking_fraction"] < 1.0
     assert (tmp_path / "fsvae" / "figures" / "samples_snn.png").is_file()
+    assert both["ann_vae"]["mse_pm1"] < 0.8 * blank  # the same-run ANN VAE learns too
+    assert (tmp_path / "fsvae" / "figures" / "samples_ann_vae.png").is_file()
     import subprocess
     import sys
 

@@ -203,6 +203,7 @@ class BaselinesSection:
     ann_gan_epochs: int = 0
     ann_adam_inverted: bool = False  # the Adam ANN again on inverted images (1 − x), as Comşa et al. compare
     adam_lr: float = 1e-3
+    ann_vae: bool = False  # fsvae: the same-architecture ANN VAE (ReLU, Gaussian latent), same training settings
 
 
 @dataclass

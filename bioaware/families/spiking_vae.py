@@ -8,14 +8,18 @@ from pathlib import Path
 from bioaware.core.config import Config, FSVAESection, TrainSection
 from bioaware.core.errors import BioawareError
 from bioaware.families.base import Family
-from bioaware.train.fsvae import FSVAETask
+from bioaware.train.fsvae import AnnVAETask, FSVAETask
 from bioaware.train.tasks import Task
 
 IMAGE_SIDE = 32  # the model's input side (MNIST is padded to it)
 
 
 def build_tasks(cfg: Config) -> list[tuple[Task, TrainSection]]:
-    return [(FSVAETask(cfg.fsvae, cfg.train), cfg.train)]
+    """The FSVAE, then (with baselines.ann_vae) the ANN VAE of the same architecture and training settings."""
+    tasks: list[tuple[Task, TrainSection]] = [(FSVAETask(cfg.fsvae, cfg.train), cfg.train)]
+    if cfg.baselines.ann_vae:
+        tasks.append((AnnVAETask(cfg.fsvae, cfg.train), cfg.train))
+    return tasks
 
 
 def validate(cfg: Config, source: str) -> None:
@@ -38,14 +42,14 @@ def export(task: Task, config: dict, run_name: str, provenance: dict, export_roo
 def results_table(results: dict) -> str:
     rows = [f"  {'model':<10} {'MSE [-1,1]':>11} {'MSE [0,1]':>10} {'latent rate':>12}"]
     for phase, r in results.items():
-        rows.append(f"  {phase:<10} {r['mse_pm1']:>11.4f} {r['pixel_mse']:>10.4f} "
-                    f"{r['hidden_spiking_fraction']:>12.3f}")
+        rate = f"{r['hidden_spiking_fraction']:.3f}" if "hidden_spiking_fraction" in r else "-"
+        rows.append(f"  {phase:<10} {r['mse_pm1']:>11.4f} {r['pixel_mse']:>10.4f} {rate:>12}")
     return "\n".join(rows)
 
 
 FAMILY = Family(
     name="spiking_vae", kinds=("fsvae",), page="docs/fsvae.md", build_tasks=build_tasks, validate=validate,
     export=export, results_table=results_table,
-    settings=tuple(f"fsvae.{name}" for name in FSVAESection.__dataclass_fields__),
+    settings=(*(f"fsvae.{name}" for name in FSVAESection.__dataclass_fields__), "baselines.ann_vae"),
     paper="Kamata et al. 2022, Table 1 (reconstruction MSE on [-1, 1]): MNIST 0.031, Fashion-MNIST 0.031, "
           "CIFAR-10 0.066")

@@ -1,5 +1,6 @@
-"""Training the Fully Spiking VAE: reconstruction MSE on the [−1, 1] scale plus the prior-matching term on
-the PSP-filtered latent firing probabilities (posterior vs prior), as Kamata et al. (2022) define them."""
+"""Training the Fully Spiking VAE (reconstruction MSE on the [−1, 1] scale plus the prior-matching term on the
+PSP-filtered latent firing probabilities, as Kamata et al. (2022) define them) and its same-architecture ANN VAE
+(MSE plus the Gaussian KL term)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from bioaware.core.config import FSVAESection, TrainSection
+from bioaware.models.ann_vae import AnnVAE
 from bioaware.models.fsvae import FSVAE, FSVAEParameters
 from bioaware.models.functional.fsvae import psp
 from bioaware.train.tasks import Reconstruction, Task, make_optimizer
@@ -24,8 +26,30 @@ def to_pixels(images: torch.Tensor) -> torch.Tensor:
     return ((images[:, :, PAD:-PAD, PAD:-PAD] + 1.0) / 2.0).reshape(len(images), -1).clamp(0.0, 1.0)
 
 
-class FSVAETask(Task):
-    """The FSVAE; `test_metrics` adds the MSE on the paper's [−1, 1] scale, `figures` a grid of prior samples."""
+class ImageVAETask(Task):
+    """What both VAEs share: 32×32 images in [−1, 1], the MSE on that scale in the test metrics, prior samples."""
+
+    def test_metrics(self, data, batch_size: int, seed: int, run) -> dict:
+        results = super().test_metrics(data, batch_size, seed, run)
+        return {**results, "mse_pm1": 4.0 * results["pixel_mse"]}  # the paper's scale: (2·Δ)² on [−1, 1]
+
+    @torch.no_grad()
+    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
+        """n images [n, 784] in [0, 1] drawn from the prior."""
+        self.model.eval()
+        return to_pixels(self.model.sample(n, generator).cpu())
+
+    def figures(self, data, seed: int, run, results: dict, n: int = 10) -> None:
+        from bioaware.core.figures import reconstruction_grid
+
+        super().figures(data, seed, run, results, n)
+        samples = self.sample(8 * n, torch.Generator().manual_seed(seed + 2)).numpy()
+        reconstruction_grid({str(r): samples[r * n:(r + 1) * n] for r in range(8)},
+                            run.figures / f"samples_{self.phase}.png", f"{run.path.name}: {self.phase} prior samples")
+
+
+class FSVAETask(ImageVAETask):
+    """The FSVAE, trained on MSE + the PSP-matched prior."""
 
     def __init__(self, fs: FSVAESection, t: TrainSection, phase: str = "snn"):
         self.phase, self.fs = phase, fs
@@ -52,20 +76,27 @@ class FSVAETask(Task):
         pixels = to_pixels(out.image.cpu())
         return Reconstruction(pixels, hidden_rate=float(out.z.mean()), pixels=pixels)
 
-    def test_metrics(self, data, batch_size: int, seed: int, run) -> dict:
-        results = super().test_metrics(data, batch_size, seed, run)
-        return {**results, "mse_pm1": 4.0 * results["pixel_mse"]}  # the paper's scale: (2·Δ)² on [−1, 1]
+
+class AnnVAETask(ImageVAETask):
+    """The same-architecture ANN VAE: MSE on [−1, 1] + KL(q(z|x) ‖ N(0, 1)) per image, divided by the 1,024 pixels
+    so that it weighs as the mean-squared error does."""
+
+    spiking = False
+
+    def __init__(self, fs: FSVAESection, t: TrainSection, phase: str = "ann_vae"):
+        self.phase = phase
+        self.model = AnnVAE(tuple(fs.channels), fs.latent)
+        self.optimizer = make_optimizer(self.model.parameters(), t.optimizer, t.lr, t.weight_decay)
+
+    def train_batch(self, images, generator):
+        self.model.train()
+        x = to_model_scale(images).to(self.device)
+        out = self.model(x, generator)
+        kl = 0.5 * (out.mean.pow(2) + out.log_var.exp() - 1.0 - out.log_var).sum(1).mean()
+        return self._update((out.image - x).pow(2).mean() + kl / x[0].numel())
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        """n images [n, 784] in [0, 1] drawn from the prior."""
+    def reconstruct(self, images, generator):
         self.model.eval()
-        return to_pixels(self.model.sample(n, generator).cpu())
-
-    def figures(self, data, seed: int, run, results: dict, n: int = 10) -> None:
-        from bioaware.core.figures import reconstruction_grid
-
-        super().figures(data, seed, run, results, n)
-        samples = self.sample(8 * n, torch.Generator().manual_seed(seed + 2)).numpy()
-        reconstruction_grid({str(r): samples[r * n:(r + 1) * n] for r in range(8)},
-                            run.figures / f"samples_{self.phase}.png", f"{run.path.name}: {self.phase} prior samples")
+        pixels = to_pixels(self.model(to_model_scale(images).to(self.device), generator).image.cpu())
+        return Reconstruction(pixels, pixels=pixels)
