@@ -248,6 +248,12 @@ def is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def positive_ints(values: Any) -> bool:
+    """A non-empty list of whole numbers ≥ 1 (bools are not numbers here)."""
+    return isinstance(values, list) and bool(values) and all(
+        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in values)
+
+
 def _check_type(where: str, value: Any, default: Any) -> Any:
     if isinstance(default, bool):
         ok = isinstance(value, bool)

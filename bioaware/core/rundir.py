@@ -10,8 +10,8 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import shutil
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile

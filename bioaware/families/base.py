@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from bioaware.core.config import Config, TrainSection
+from bioaware.core.errors import BioawareError
 
 if TYPE_CHECKING:
     from bioaware.train.tasks import Task
@@ -31,3 +32,10 @@ class Family:
     results_table: Callable[[dict], str]
     settings: tuple[str, ...] = ()  # "section.key" of the settings only this family uses
     paper: str = ""  # the published figures its results.json is written beside
+
+
+def require_exact_training(cfg: Config, source: str) -> None:
+    """The families trained by backpropagation through the whole window, on clean inputs."""
+    if cfg.train.update != "bptt" or cfg.train.noise:
+        raise BioawareError(f"{source}: model.kind = {cfg.model.kind!r} trains with train.update = 'bptt' "
+                            "and no train.noise")

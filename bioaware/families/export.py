@@ -5,21 +5,37 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from bioaware.core.config import Config
 from bioaware.core.errors import BioawareError
 from bioaware.core.log import info
+from bioaware.core.rundir import RunDir
 from bioaware.families import family_of
 from bioaware.families.runs import build_tasks, open_run, restore
 from bioaware.train.tasks import Task
 
 
-def load_trained(run_dir: Path) -> tuple[Task, dict]:
-    """The trained spiking task of a run directory (its last spiking phase, which refines the earlier ones)
-    and its resolved config."""
+def _last_spiking(run_dir: Path) -> tuple[RunDir, Config, dict, Task]:
+    """(run, config, resolved config dict, its last spiking task, untrained): the phase an export is made from
+    (a later spiking phase refines the earlier ones)."""
     run, cfg, config = open_run(run_dir)
     spiking = [task for task, _ in build_tasks(cfg) if task.spiking]
     if not spiking:
         raise BioawareError(f"{run_dir}: model.kind = {cfg.model.kind!r} is not a spiking model; nothing to export")
-    return restore(spiking[-1], run, config), config
+    return run, cfg, config, spiking[-1]
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_trained(run_dir: Path) -> tuple[Task, dict]:
+    """The trained spiking task of a run directory (its last spiking phase) and its resolved config."""
+    run, _, config, task = _last_spiking(run_dir)
+    return restore(task, run, config), config
 
 
 def trained_test_spikes(run_dir: Path, images: int, seed: int = 0):
@@ -40,13 +56,8 @@ def trained_test_spikes(run_dir: Path, images: int, seed: int = 0):
 
 def checkpoint_digest(run_dir: Path) -> str:
     """SHA-256 of the checkpoint an export is made from (the run's last spiking phase)."""
-    run, cfg, _ = open_run(run_dir)
-    phase = [task for task, _ in build_tasks(cfg) if task.spiking][-1].phase
-    digest = hashlib.sha256()
-    with open(run.checkpoint(phase), "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    run, _, _, task = _last_spiking(run_dir)
+    return _file_digest(run.checkpoint(task.phase))
 
 
 def exported_graph(run_dir: Path, export_root: Path = Path("export"), name: str = "model.nir") -> Path:
@@ -70,8 +81,8 @@ def exported_graph(run_dir: Path, export_root: Path = Path("export"), name: str 
 def export_nir(run_dir: Path, export_root: Path = Path("export")) -> Path:
     """Write the run's model as NIR with its family's exporter (Δt, encoder, provenance and the checkpoint's
     SHA-256 in the graph metadata); returns the path (the folder for TTFS runs, one graph per network)."""
-    task, config = load_trained(run_dir)
-    run, cfg, _ = open_run(run_dir)
+    run, cfg, config, task = _last_spiking(run_dir)
+    restore(task, run, config)
     provenance = run.read_json("provenance.json") if (run.path / "provenance.json").is_file() else {}
-    provenance["checkpoint_sha256"] = checkpoint_digest(Path(run_dir))
+    provenance["checkpoint_sha256"] = _file_digest(run.checkpoint(task.phase))
     return family_of(cfg).export(task, config, Path(run_dir).name, provenance, export_root)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bioaware.core.config import Config, TrainSection
+from bioaware.core.config import Config, TrainSection, positive_ints
 from bioaware.core.errors import BioawareError
 from bioaware.families.ann_baselines import ann_baselines, mse_table
 from bioaware.core.timebase import TRAINING_DT
@@ -25,8 +25,7 @@ def build_tasks(cfg: Config) -> list[tuple[Task, TrainSection]]:
 
 def validate(cfg: Config, source: str) -> None:
     m = cfg.model
-    if m.kind == "conv_if_ae" and (not m.channels or not all(
-            isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in m.channels)):
+    if m.kind == "conv_if_ae" and not positive_ints(m.channels):
         raise BioawareError(f"{source}: model.channels must be a list of positive integers, e.g. [8, 2, 8]")
     if m.kind == "conv_if_ae" and (m.kernel_size % 2 == 0 or m.kernel_size > 16):
         raise BioawareError(f"{source}: model.kernel_size must be odd and at most 16 (Speck's limit)")

@@ -18,6 +18,7 @@ from bioaware.core.rundir import RunDir
 from bioaware.families import checked_config, family_of
 from bioaware.train.tasks import Task
 
+
 def build_tasks(cfg: Config) -> list[tuple[Task, TrainSection]]:
     """The tasks of `cfg`'s model family (the configured model first, then what trains beside it), each with its
     training section, on the configured device."""

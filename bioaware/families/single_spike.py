@@ -1,21 +1,12 @@
-"""What the two time-to-first-spike families share: the bptt-only rule and one NIR graph per single-spike
-IF network."""
+"""What the two time-to-first-spike families share: one NIR graph per single-spike IF network."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bioaware.core.config import Config
-from bioaware.core.errors import BioawareError
 from bioaware.core.timebase import TRAINING_DT
 from bioaware.interchange.to_nir import layers_to_nir, write_graph
 from bioaware.train.tasks import Task
-
-
-def require_exact_training(cfg: Config, source: str) -> None:
-    if cfg.train.update != "bptt" or cfg.train.noise:
-        raise BioawareError(f"{source}: model.kind = {cfg.model.kind!r} trains with train.update = 'bptt' "
-                            "and no train.noise")
 
 
 def ttfs_networks(task: Task) -> dict:

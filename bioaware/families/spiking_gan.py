@@ -8,8 +8,8 @@ import dataclasses
 
 from bioaware.core.config import Config, TrainSection, is_number
 from bioaware.core.errors import BioawareError
-from bioaware.families.base import Family
-from bioaware.families.single_spike import export_ttfs, require_exact_training
+from bioaware.families.base import Family, require_exact_training
+from bioaware.families.single_spike import export_ttfs
 from bioaware.train.gan import AnnGANTask, SpikingGANTask
 from bioaware.train.tasks import Task
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bioaware.core.config import Config, FSVAESection, TrainSection
+from bioaware.core.config import Config, FSVAESection, TrainSection, positive_ints
 from bioaware.core.errors import BioawareError
-from bioaware.families.base import Family
+from bioaware.families.base import Family, require_exact_training
 from bioaware.train.fsvae import AnnVAETask, FSVAETask
 from bioaware.train.tasks import Task
 
@@ -24,14 +24,12 @@ def build_tasks(cfg: Config) -> list[tuple[Task, TrainSection]]:
 
 def validate(cfg: Config, source: str) -> None:
     channels = cfg.fsvae.channels
-    if not channels or not all(isinstance(c, int) and not isinstance(c, bool) and c > 0 for c in channels) \
-            or IMAGE_SIDE % 2 ** len(channels):
+    if not positive_ints(channels) or IMAGE_SIDE % 2 ** len(channels):
         raise BioawareError(f"{source}: fsvae.channels must be 1 to 5 positive integers (each convolution halves the "
                             f"{IMAGE_SIDE}×{IMAGE_SIDE} image), e.g. [32, 64, 128, 256]; got {channels!r}")
     if not 0.0 <= cfg.fsvae.tau < 1.0 or not 0.0 < cfg.fsvae.readout_decay <= 1.0:
         raise BioawareError(f"{source}: fsvae.tau must be in [0, 1) and fsvae.readout_decay in (0, 1]")
-    if cfg.train.update != "bptt" or cfg.train.noise:
-        raise BioawareError(f"{source}: model.kind = 'fsvae' trains with train.update = 'bptt' and no train.noise")
+    require_exact_training(cfg, source)
 
 
 def export(task: Task, config: dict, run_name: str, provenance: dict, export_root: Path) -> Path:

@@ -13,7 +13,8 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from bioaware.models.functional.fsvae import bernoulli_pick, lif_multiplicative_reset, lif_step, membrane_readout
+from bioaware.models.functional.fsvae import (bernoulli_pick, firing_probability, lif_multiplicative_reset, lif_step,
+                                              membrane_readout)
 
 
 class FSVAEParameters(NamedTuple):
@@ -122,7 +123,7 @@ class FSVAE(nn.Module):
             z_prev, q_t = bernoulli_pick(out_q, self.p.k, generator)
             zs.append(z_prev)
             qs.append(q_t)
-            ps.append(out_p.reshape(out_p.shape[0], -1, self.p.k).mean(2))
+            ps.append(firing_probability(out_p, self.p.k))
         z = torch.stack(zs)
         return FSVAEOutput(self.decode(z), torch.stack(qs), torch.stack(ps), z)
 

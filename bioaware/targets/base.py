@@ -6,12 +6,14 @@ the registry `bioaware.targets.TARGETS`; `bioaware deploy` and the command line 
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from bioaware.core.errors import BioawareError
 from bioaware.core.layers import DenseSpikingLayer
 from bioaware.targets.limits import Violation
 
@@ -24,6 +26,13 @@ class TargetColumn:
     counts: dict[str, np.ndarray]
     seconds: float
     details: dict = field(default_factory=dict)
+
+
+def require_packages(*names: str) -> None:
+    """A target's `ready()` for toolchains that come with bioaware's `targets` extra: each of `names` importable."""
+    missing = [name for name in names if importlib.util.find_spec(name) is None]
+    if missing:
+        raise BioawareError(f'{", ".join(missing)} not installed; pip install -e ".[targets]"')
 
 
 class Target(Protocol):

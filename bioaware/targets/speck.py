@@ -25,7 +25,7 @@ import numpy as np
 from bioaware.core.errors import BioawareError
 from bioaware.interchange.from_nir import chain_nodes, input_shape
 from bioaware.core.layers import DenseSpikingLayer
-from bioaware.targets.base import TargetColumn
+from bioaware.targets.base import TargetColumn, require_packages
 from bioaware.targets.limits import Violation
 
 KERNEL_MEMORY = [16384, 16384, 16384, 32768, 32768, 65536, 65536, 16384, 16384]  # weights per core
@@ -104,8 +104,7 @@ def _walk(graph: nir.NIRGraph) -> tuple[list[Violation], list[tuple[str, int, in
 
 def ready() -> None:
     """sinabs comes with bioaware's `targets` extra (samna, for the chip configuration, is optional)."""
-    if importlib.util.find_spec("sinabs") is None:
-        raise BioawareError('sinabs not installed; pip install -e ".[targets]"')
+    require_packages("sinabs")
 
 
 def check_limits(graph: nir.NIRGraph) -> list[Violation]:

@@ -26,7 +26,7 @@ from bioaware.agreement.rate_model import layer_agreement
 from bioaware.core.errors import BioawareError
 from bioaware.core.timebase import TRAINING_DT
 from bioaware.core.layers import DenseSpikingLayer, tau_from_leak
-from bioaware.targets.base import TargetColumn
+from bioaware.targets.base import TargetColumn, require_packages
 from bioaware.targets.limits import Violation
 
 MAX_DELAY_STEPS = 144  # sPyNNaker: 16 on the core, up to 144 with delay extensions
@@ -35,11 +35,7 @@ VIRTUAL_BOARD = "[Machine]\nvirtual_board = True\nversion = 5\n"
 
 def ready() -> None:
     """sPyNNaker and PyNN come with bioaware's `targets` extra."""
-    import importlib.util
-
-    missing = [name for name in ("spynnaker", "pyNN") if importlib.util.find_spec(name) is None]
-    if missing:
-        raise BioawareError(f"{', '.join(missing)} not installed; pip install -e \".[targets]\"")
+    require_packages("spynnaker", "pyNN")
 
 
 def check_limits(graph: nir.NIRGraph) -> list[Violation]:

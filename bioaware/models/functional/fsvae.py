@@ -15,18 +15,6 @@ import torch
 from bioaware.models.functional.surrogate import rectangle_spike
 
 
-def lif_multiplicative_reset(currents: torch.Tensor, tau: float, v_th: float, width: float = 1.0) -> torch.Tensor:
-    """Spikes [T, …] of the FSVAE's LIF neuron driven by `currents` [T, …] (membrane reset by multiplication)."""
-    u = torch.zeros_like(currents[0])
-    o = torch.zeros_like(currents[0])
-    spikes = []
-    for x_t in currents:
-        u = tau * u * (1.0 - o) + x_t
-        o = rectangle_spike(u - v_th, width)
-        spikes.append(o)
-    return torch.stack(spikes)
-
-
 def lif_step(current: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None, tau: float, v_th: float,
              width: float = 1.0) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
     """One step of :func:`lif_multiplicative_reset`: (spikes, new (u, o) state); `state` None starts at rest."""
@@ -36,13 +24,27 @@ def lif_step(current: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | N
     return o, (u, o)
 
 
+def lif_multiplicative_reset(currents: torch.Tensor, tau: float, v_th: float, width: float = 1.0) -> torch.Tensor:
+    """Spikes [T, …] of the FSVAE's LIF neuron driven by `currents` [T, …] (membrane reset by multiplication)."""
+    state, spikes = None, []
+    for x_t in currents:
+        o, state = lif_step(x_t, state, tau, v_th, width)
+        spikes.append(o)
+    return torch.stack(spikes)
+
+
+def firing_probability(spikes: torch.Tensor, k: int) -> torch.Tensor:
+    """Latent channels' firing probabilities [B, C]: the mean of each channel's k spikes in `spikes` [B, C·k]."""
+    return spikes.reshape(spikes.shape[0], -1, k).mean(2)
+
+
 def bernoulli_pick(spikes: torch.Tensor, k: int, generator: torch.Generator | None = None
                    ) -> tuple[torch.Tensor, torch.Tensor]:
     """(sample, probability) of latent channels from `spikes` [B, C·k]: per channel, one of its k spikes picked
     at random (its gradient passes), and the mean of the k."""
     grouped = spikes.reshape(spikes.shape[0], -1, k)
     pick = torch.randint(0, k, grouped.shape[:2], generator=generator, device="cpu").to(spikes.device)
-    return grouped.gather(2, pick.unsqueeze(2)).squeeze(2), grouped.mean(2)
+    return grouped.gather(2, pick.unsqueeze(2)).squeeze(2), firing_probability(spikes, k)
 
 
 def psp(rates: torch.Tensor, tau_syn: float) -> torch.Tensor:
