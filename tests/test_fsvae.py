@@ -1,8 +1,10 @@
-"""The Fully Spiking VAE: its dynamics against closed forms, the latent sampler, and a tiny model (with its
-same-run ANN VAE) that learns on real images and samples from its prior."""
+"""The Fully Spiking VAE: its dynamics against closed forms, the latent sampler, a tiny model (with its
+same-run ANN VAE) that learns on real images and samples from its prior, tdBN folding, transposed convolutions
+as convolutions, and the exported graphs in Brian2."""
 
 import json
 
+import numpy as np
 import pytest
 import torch
 
@@ -63,9 +65,6 @@ def test_a_tiny_fsvae_learns_real_digits_and_samples_from_its_prior(tmp_path, mn
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     assert (tmp_path / "fsvae" / "figures" / "samples_24_seed0.png").is_file()
-    refused = subprocess.run([sys.executable, "-m", "bioaware", "export", str(tmp_path / "fsvae")],
-                             capture_output=True, text=True)
-    assert refused.returncode == 2 and "cannot be exported to NIR yet" in refused.stderr
 
 
 def test_fsvae_settings_are_checked(write_toml):
@@ -76,3 +75,93 @@ def test_fsvae_settings_are_checked(write_toml):
         load_config(write_toml("[model]\nkind = 'fsvae'\n[fsvae]\nchannels = [8, 8, 8, 8, 8, 8]\n"))
     with pytest.raises(BioawareError, match="fsvae.k is a setting of spiking_vae; remove it for model.kind = 'roy_ae'"):
         load_config(write_toml("[fsvae]\nk = 5\n"))
+
+
+@pytest.mark.parametrize("c_in, c_out, side, kernel, stride, padding, output_padding",
+                         [(3, 2, 2, 3, 2, 1, 1), (4, 3, 5, 3, 2, 1, 0), (2, 2, 3, 4, 2, 1, 0), (2, 3, 3, 3, 1, 1, 0)])
+def test_a_transposed_convolution_is_a_convolution_over_its_spread_input(c_in, c_out, side, kernel, stride, padding,
+                                                                         output_padding):
+    from bioaware.core.layers import transposed_as_conv
+    from bioaware.interchange.linear_maps import conv_matrix
+
+    layer = torch.nn.ConvTranspose2d(c_in, c_out, kernel, stride, padding, output_padding, bias=False).double()
+    x = torch.randn(1, c_in, side, side, dtype=torch.float64, generator=torch.Generator().manual_seed(0))
+    expected = layer(x)[0].detach().numpy()
+    geometry = transposed_as_conv(layer.weight.detach().numpy(), (c_in, side, side), stride, padding, output_padding)
+    assert geometry.out_shape == expected.shape
+    assert np.abs(conv_matrix(geometry) @ x.reshape(-1).numpy() - expected.reshape(-1)).max() < 1e-12
+
+
+def test_folding_tdbn_into_weights_and_biases_leaves_outputs_unchanged():
+    """With running statistics far from (0, 1) and shifted tdBN biases, the folded layer specs run in discrete
+    time give the model's own encoder spikes and decoder image (float64: exactly, up to rounding)."""
+    from bioaware.models.discrete_reference import run_layers
+    from bioaware.models.fsvae import FSVAE, FSVAEParameters
+    from bioaware.models.fsvae_layers import decoder_layers, encoder_layers
+
+    torch.manual_seed(0)
+    model = FSVAE((4, 8), FSVAEParameters(steps=4, latent=8, k=5))
+    for norm in (m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)):
+        norm.running_mean.uniform_(-0.1, 0.1)
+        norm.running_var.uniform_(0.5, 2.0)
+        norm.bias.data.uniform_(0.0, 0.2)
+    model = model.double().eval()
+    x = torch.rand(3, 1, 32, 32, dtype=torch.float64) * 2 - 1
+    z = (torch.rand(4, 3, 8) < 0.4).double()
+    with torch.no_grad():
+        x_e, image = model.encode(x), model.decode(z)
+    encoded = run_layers(encoder_layers(model), np.broadcast_to(x.reshape(1, 3, -1).numpy(), (4, 3, 1024)))
+    assert x_e.sum() > 0 and np.array_equal(encoded["latent"], x_e.numpy())
+    decoded = run_layers(decoder_layers(model), z.numpy())["readout"][-1]
+    assert np.abs(np.tanh(decoded) - image.reshape(3, -1).numpy()).max() < 1e-12
+
+
+def test_the_exported_fsvae_runs_in_brian2_as_trained(tmp_path, monkeypatch):
+    """A tiny trained FSVAE → four NIR graphs (folded tdBN, Conv2d with bias, transposed convolutions as spread
+    convolutions, LI readout); Brian2 runs encoder and decoder, the host samples z between them: in matched order
+    every layer's spikes, z and the images equal the float64 reference; a finer step is reported beside it."""
+    import nir
+
+    from bioaware.compare import compare_family_run
+    from bioaware.families import checked_config
+    from bioaware.families.runs import run_training
+    from bioaware.interchange.nir_graph import parse_graph
+
+    monkeypatch.chdir(tmp_path)
+    cfg = checked_config({"run": {"name": "fsvae"}, "model": {"kind": "fsvae"},
+                          "data": {"dataset": "mnist_5k", "train_limit": 300, "test_limit": 50},
+                          "fsvae": {"steps": 4, "latent": 16, "k": 4, "channels": [8, 16]},
+                          "train": {"epochs": 2, "batch_size": 50, "optimizer": "adamw", "lr": 3e-3}})
+    run_training(cfg, tmp_path / "runs" / "fsvae")
+    report = json.loads(compare_family_run("spiking_vae", tmp_path / "runs" / "fsvae", 4, (1.0, 0.5)).with_suffix(
+        ".json").read_text())
+    matched = report["brian2"][0]
+    assert matched["simulation"] == "matched" and matched["z_identical_fraction"] == 1.0
+    assert matched["image_rmse_vs_reference"] < 1e-9 and matched["sample_rmse_vs_reference"] < 1e-9
+    assert report["trained_model_mse_pm1"] == pytest.approx(report["reference_mse_pm1"], abs=1e-5)
+    assert all(r["matched_within_1_step"] == 1.0 and r["spikes_trained"] == r["spikes_brian2"]
+               for r in matched["layers"].values())
+    assert sum(r["spikes_trained"] for r in matched["layers"].values()) > 0
+    assert len(report["brian2"]) == 2 and report["brian2"][1]["dt_ms"] == 0.5
+    for name in ("encoder", "posterior", "prior", "decoder"):
+        graph = nir.read(tmp_path / "export" / "fsvae" / f"{name}.nir")
+        assert "one of its k output spikes" in graph.metadata["sampler"]
+        parse_graph(graph, name)
+    decoder = nir.read(tmp_path / "export" / "fsvae" / "decoder.nir")
+    assert set(decoder.metadata["input_dilation"]) == {"up1.weight", "up2.weight"}
+    assert isinstance(decoder.nodes["readout"], nir.LI) and isinstance(decoder.nodes["up1.weight"], nir.Conv2d)
+    assert (tmp_path / "runs" / "fsvae" / "compare" / "samples.png").is_file()
+
+
+def test_input_dilation_must_name_a_convolution():
+    import nir
+
+    from bioaware.core.errors import BioawareError
+    from bioaware.interchange.nir_graph import parse_graph
+
+    graph = nir.NIRGraph(nodes={"input": nir.Input({"input": np.array([2])}), "w": nir.Linear(np.ones((2, 2))),
+                                "lif": nir.LIF(np.ones(2), np.ones(2), np.zeros(2), np.ones(2)),
+                                "output": nir.Output({"output": np.array([2])})},
+                         edges=[("input", "w"), ("w", "lif"), ("lif", "output")], metadata={"input_dilation": {"w": 2}})
+    with pytest.raises(BioawareError, match="input_dilation names 'w', which is not a Conv node"):
+        parse_graph(graph, "g.nir")

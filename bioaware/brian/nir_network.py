@@ -4,7 +4,9 @@ Populations come from `bioaware.interchange.nir_graph` and become groups through
 registry (`bioaware.brian.neurons`), with every NIR parameter a per-neuron variable; each pathway
 becomes a Synapses object (`<target>_post += w`, one synaptic delay per distinct NIR delay), so
 recurrent edges are just Synapses into the same or an earlier group. Input nodes are
-SpikeGeneratorGroups fed with the user's spike times. Brian2's standard schedule applies
+SpikeGeneratorGroups fed with the user's spike times, or constant analog values (`currents`: the
+direct input of models that see the same image at every step), which become constant input currents of
+the populations the Input feeds. Brian2's standard schedule applies
 (threshold → synapses → reset): a spike reaches its targets one simulation step later, which
 converges to the continuous-time network as dt → 0.
 """
@@ -97,7 +99,7 @@ def refuse_continuous_edges(parsed: ParsedGraph) -> None:
 def network_from_nir(graph, inputs: dict[str, SpikeTrains], *, dt: float | None = None, spikes: str | None = None,
                      record: tuple[str, ...] | dict[str, list[int]] = (), device: str | None = None,
                      copies: int = 1, window: float | None = None, order: str = "exact",
-                     record_when: str = "start") -> BrianGraph:
+                     record_when: str = "start", currents: dict[str, np.ndarray] | None = None) -> BrianGraph:
     """A Brian2 network of `graph` (a NIR graph, or the path of a .nir file) driven by `inputs`.
 
     `spikes` is the spike convention ('dirac' or 'step:<dt>'; from the graph's metadata when None),
@@ -106,6 +108,7 @@ def network_from_nir(graph, inputs: dict[str, SpikeTrains], *, dt: float | None 
     Output always are. `record_when` is Brian2's slot: "start" gives v(t) at its own time t; "resets"
     gives v after this step's update and input, before reset (what a discrete-time model's loss sees).
     `device` selects a Brian2 device first (see `bioaware.brian.devices`); otherwise the current one is used.
+    `currents` gives Inputs constant values instead of spikes: Input name → [copies, size] (or [size]).
 
     Many inputs in one build: `copies` independent copies of the network (channel c of copy b of an
     Input is b·size + c; spikes come back with the same flat index), and `window` (s): every state is
@@ -131,7 +134,8 @@ def network_from_nir(graph, inputs: dict[str, SpikeTrains], *, dt: float | None 
     depth = _depths(parsed) if order == "matched" else {}
     if device:
         use_device(device)
-    unknown = set(inputs) - set(parsed.inputs)
+    currents = currents or {}
+    unknown = (set(inputs) | set(currents)) - set(parsed.inputs)
     if unknown:
         raise BioawareError(f"{parsed.path}: input given for {sorted(unknown)}, but the graph's Input nodes are "
                             f"{parsed.inputs}")
@@ -141,7 +145,8 @@ def network_from_nir(graph, inputs: dict[str, SpikeTrains], *, dt: float | None 
             raise BioawareError(f"--record: '{name}' is not a neuron node of {parsed.path} (neuron nodes: {neurons})")
     empty = SpikeTrains(np.zeros(0, int), np.zeros(0))
     steps = {name: _input_steps(parsed.populations[name], inputs.get(name, empty), dt, copies)
-             for name in parsed.inputs}
+             for name in parsed.inputs if name not in currents}
+    constant = _constant_currents(parsed, currents, int(copies))
     for pop in parsed.populations.values():
         if pop.kind in NEURONS and 0 < pop.refractory < math.inf and solver(pop.kind, pop.params)[0] == "alpha_synapse":
             raise BioawareError(f"{parsed.path}: node '{pop.name}': CubaLIF with τ_syn = τ_mem has no refractory "
@@ -151,18 +156,20 @@ def network_from_nir(graph, inputs: dict[str, SpikeTrains], *, dt: float | None 
     built = BrianGraph(None, parsed, groups, dt=dt, convention=convention, copies=int(copies))
     objects = []
     for name, pop in parsed.populations.items():
+        if pop.kind == "Input" and name in currents:
+            continue
         if pop.kind == "Input":
             channels, step = steps[name]
             groups[name] = b2.SpikeGeneratorGroup(copies * pop.size, channels, step * dt * b2.second,
                                                   dt=dt * b2.second, name=pop.ident)
         elif pop.kind != "Output":
-            groups[name] = _group(b2, pop, dt, convention, copies)
+            groups[name] = _group(b2, pop, dt, convention, copies, constant.get(name))
             if window:
                 objects.append(_window_reset(b2, groups[name], pop, window))
             if name in depth and pop.spiking:
                 groups[name].thresholder["spike"].order = 2 * depth[name]
     for p in parsed.pathways:
-        if parsed.populations[p.target].kind != "Output":
+        if parsed.populations[p.target].kind != "Output" and p.source not in currents:
             syn = _synapses(b2, parsed, p, groups, dt, convention, copies)
             if syn is not None and p.target in depth:
                 syn.pre.when, syn.pre.order = "thresholds", 2 * depth[p.target] - 1
@@ -200,6 +207,25 @@ def _depths(parsed: ParsedGraph) -> dict[str, int]:
     return depth
 
 
+def _constant_currents(parsed: ParsedGraph, currents: dict[str, np.ndarray], copies: int) -> dict[str, np.ndarray]:
+    """Population → the constant input current [copies·size] that analog Inputs give it through their pathways."""
+    out: dict[str, np.ndarray] = {}
+    for name, values in currents.items():
+        size = parsed.populations[name].size
+        values = np.asarray(values, dtype=np.float64).reshape(-1, size) if np.size(values) % size == 0 else None
+        if values is None or len(values) not in (1, copies) or not np.all(np.isfinite(values)):
+            raise BioawareError(f"currents for '{name}': need {size} finite values per copy ({copies} copies)")
+        values = np.broadcast_to(values, (copies, size))
+        for p in [q for q in parsed.pathways if q.source == name]:
+            target = parsed.populations[p.target]
+            if set(p.terms) != {0.0} or target.kind not in ("LIF", "LI", "IF", "I"):
+                raise BioawareError(f"{parsed.path}: analog input '{name}' must feed LIF, LI, IF or I nodes without "
+                                    f"delay; it feeds '{target.name}' ({target.kind})")
+            current = (p.terms[0.0] @ values.T).T.reshape(-1)
+            out[p.target] = out[p.target] + current if p.target in out else current
+    return out
+
+
 def _window_reset(b2, group, pop: Population, window: float):
     """At each window start: v and I at rest, no refractory period or single spike carried over."""
     fresh = ["v = 0"] + (["I = 0"] if "I" in group.variables else []) + \
@@ -228,7 +254,8 @@ def _input_steps(pop: Population, trains: SpikeTrains, dt: float, copies: int = 
     return channels, step
 
 
-def _group(b2, pop: Population, dt: float, convention: SpikeConvention, copies: int = 1):
+def _group(b2, pop: Population, dt: float, convention: SpikeConvention, copies: int = 1,
+           constant: np.ndarray | None = None):
     model = NEURONS[pop.kind]
     file, method = solver(pop.kind, pop.params)
     kwargs = dict(method=method, name=pop.ident, dt=dt * b2.second)
@@ -269,7 +296,9 @@ def _group(b2, pop: Population, dt: float, convention: SpikeConvention, copies: 
         assign("v_th", pop.params[model.threshold])
     if pop.v_reset is not None and "v_reset" in group.variables:
         assign("v_reset", pop.v_reset)
-    if pop.bias is not None:
+    if constant is not None:  # analog inputs: a current of its own per copy, plus the bias
+        group.i_bias = constant + (0.0 if pop.bias is None else np.tile(pop.bias, copies))
+    elif pop.bias is not None:
         assign("i_bias", pop.bias)
     if pop.kind == "Threshold":  # the input of a step counts only in that step
         group.run_regularly("x = 0", when="before_synapses", name=f"{pop.ident}_clear")
@@ -319,14 +348,15 @@ def _synapses(b2, parsed: ParsedGraph, pathway, groups, dt: float, convention: S
 def simulate_graph(graph, inputs: dict[str, SpikeTrains], duration: float, *, dt: float | None = None,
                    spikes: str | None = None, record: tuple[str, ...] | dict[str, list[int]] = (),
                    device: str = "runtime", build_dir: Path | None = None, threads: int = 0, copies: int = 1,
-                   window: float | None = None, order: str = "exact", record_when: str = "start") -> GraphRun:
+                   window: float | None = None, order: str = "exact", record_when: str = "start",
+                   currents: dict[str, np.ndarray] | None = None) -> GraphRun:
     """Build `graph` on `device`, run it for `duration` s and collect spikes and traces by node name
     (arguments as `network_from_nir`; `threads`: OpenMP threads of cpp_standalone)."""
     if not (math.isfinite(duration) and duration > 0):
         raise BioawareError(f"--duration must be a positive number of seconds, got {duration}")
     use_device(device, build_dir, threads)
     built = network_from_nir(graph, inputs, dt=dt, spikes=spikes, record=record, copies=copies, window=window,
-                             order=order, record_when=record_when)
+                             order=order, record_when=record_when, currents=currents)
     import brian2 as b2
 
     start = time.perf_counter()

@@ -17,6 +17,7 @@ REPORTS = {
     "temporal_autoencoder": ("temporal_report", "compare_temporal", (0.01, 0.001)),  # steps: model time units
     "ttfs_classifier": ("ttfs_report", "compare_ttfs", (1.0, 0.1)),
     "spiking_gan": ("ttfs_report", "compare_ttfs", (1.0, 0.1)),
+    "spiking_vae": ("fsvae_report", "compare_fsvae", (1.0, 0.1)),
 }
 
 

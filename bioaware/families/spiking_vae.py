@@ -32,9 +32,38 @@ def validate(cfg: Config, source: str) -> None:
     require_exact_training(cfg, source)
 
 
+SAMPLER = ("host side, between steps: for each of the C latent channels, one of its k output spikes of the "
+           "posterior (or prior) graph at step t, picked uniformly at random, is z[t]; z[t] is the decoder's input "
+           "at step t and the posterior's and prior's second input at step t + 1 (z before the first step: 0)")
+
+
 def export(task: Task, config: dict, run_name: str, provenance: dict, export_root: Path) -> Path:
-    raise BioawareError(f"{run_name}: an fsvae run cannot be exported to NIR yet (its transposed convolutions and "
-                        "the sampler between time steps are not in the NIR writer); train, evaluate and sample work")
+    """Four NIR graphs at the training step, tdBN folded in: encoder (analog image → x^E), posterior, prior and
+    decoder (z → readout membrane); returns the folder. The sampler between them stays on the host."""
+    from bioaware.core.timebase import TRAINING_DT
+    from bioaware.interchange.to_nir import layers_to_nir, write_graph
+    from bioaware.models.fsvae_layers import decoder_layers, encoder_layers, mlp_layers
+
+    model, fs = task.model, config["fsvae"]
+    leak = 1.0 - fs["tau"]
+    common = {"model": "fsvae", "run": run_name, "steps": fs["steps"], "latent": fs["latent"], "k": fs["k"],
+              "git_commit": provenance.get("git_commit", "unknown"),
+              "checkpoint_sha256": provenance["checkpoint_sha256"], "sampler": SAMPLER}
+    graphs = {
+        "encoder": (encoder_layers(model), True, "the image, 32×32 in [−1, 1] (MNIST's 28×28 padded by 2 with −1), "
+                    "is a constant current at every step; 'latent' spikes are x^E"),
+        "posterior": (mlp_layers(model.posterior, leak, fs["v_th"]), False,
+                      f"input: [x^E[t], z[t−1]] ({2 * fs['latent']} channels); output: k·C spikes, channel c·k + j"),
+        "prior": (mlp_layers(model.prior, leak, fs["v_th"]), False,
+                  f"input: z[t−1] ({fs['latent']} channels); output: k·C spikes, channel c·k + j"),
+        "decoder": (decoder_layers(model), False, "input: z[t]; image = tanh(v of 'readout' at the last step), "
+                    "after the input and before the next step's decay"),
+    }
+    folder = export_root / run_name
+    for name, (layers, analog, role) in graphs.items():
+        write_graph(layers_to_nir(layers, TRAINING_DT, {**common, "network": name, "role": role}, analog),
+                    folder / f"{name}.nir")
+    return folder
 
 
 def results_table(results: dict) -> str:

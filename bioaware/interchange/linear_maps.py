@@ -19,11 +19,13 @@ def _pair(value, dims: int = 2) -> tuple[int, ...]:
 
 
 def _window_map(in_shape, out_channels, kernel, stride, padding, weight_of, dilation=(1, 1),
-                groups: int = 1) -> tuple[sp.csr_matrix, tuple]:
+                groups: int = 1, input_dilation=(1, 1)) -> tuple[sp.csr_matrix, tuple]:
     """Sparse matrix of a 2-D sliding window: output (o, y, x) sums weight_of(o, c, ky, kx) ·
-    input (g·C/G + c, y', x') over the C/G input channels c of output o's group g."""
-    c_in, h, w = in_shape
-    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    input (g·C/G + c, y', x') over the C/G input channels c of output o's group g. With `input_dilation`
+    (di, dj) the window slides over the input with di − 1 (dj − 1) zeros between its rows (columns)."""
+    c_in, h_real, w_real = in_shape
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw), (ih, iw) = kernel, stride, padding, dilation, input_dilation
+    h, w = (h_real - 1) * ih + 1, (w_real - 1) * iw + 1
     h_out, w_out = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
     if h_out < 1 or w_out < 1:
         raise ValueError(f"a {kh}×{kw} window does not fit an input of {h}×{w} (padding {ph}, {pw})")
@@ -31,22 +33,23 @@ def _window_map(in_shape, out_channels, kernel, stride, padding, weight_of, dila
     o, c, ky, kx, y, x = np.meshgrid(np.arange(out_channels), np.arange(per_group), np.arange(kh), np.arange(kw),
                                      np.arange(h_out), np.arange(w_out), indexing="ij")
     yy, xx = y * sh + ky * dh - ph, x * sw + kx * dw - pw
-    inside = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
+    inside = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w) & (yy % ih == 0) & (xx % iw == 0)
     weights = weight_of(o, c, ky, kx)
     keep = inside & (weights != 0)
     channel = (o // max(out_channels // groups, 1)) * per_group + c
     rows = ((o * h_out + y) * w_out + x)[keep]
-    cols = ((channel * h + yy) * w + xx)[keep]
-    matrix = sp.csr_matrix((weights[keep], (rows, cols)), shape=(out_channels * h_out * w_out, c_in * h * w))
+    cols = ((channel * h_real + yy // ih) * w_real + xx // iw)[keep]
+    matrix = sp.csr_matrix((weights[keep], (rows, cols)),
+                           shape=(out_channels * h_out * w_out, c_in * h_real * w_real))
     return matrix, (out_channels, h_out, w_out)
 
 
 def conv_matrix(geometry) -> sp.csr_matrix:
-    """Sparse [out, in] matrix of a stride-1 convolution (a `ConvGeometry`)."""
+    """Sparse [out, in] matrix of a convolution (a `ConvGeometry`)."""
     kernel = geometry.kernel
-    pad = (geometry.padding, geometry.padding)
-    return _window_map(geometry.in_shape, kernel.shape[0], kernel.shape[2:], (1, 1), pad,
-                       lambda o, c, ky, kx: kernel[o, c, ky, kx])[0]
+    return _window_map(geometry.in_shape, kernel.shape[0], kernel.shape[2:], (geometry.stride,) * 2,
+                       (geometry.padding,) * 2, lambda o, c, ky, kx: kernel[o, c, ky, kx],
+                       input_dilation=(geometry.input_dilation,) * 2)[0]
 
 
 def _padding(padding, kernel, dilation, dims: int) -> tuple[int, ...]:
@@ -74,11 +77,23 @@ def _conv(node, in_shape, dims: int) -> tuple[sp.csr_matrix, tuple, np.ndarray]:
     stride = (1, *_pair(node.stride, 1)) if dims == 1 else _pair(node.stride)
     padding = _padding(node.padding, weight.shape[2:][-dims:], dilation[-dims:], dims)
     padding = (0, *padding) if dims == 1 else padding
+    spread = _input_dilation(node, dims)
     matrix, shape = _window_map(in_shape, weight.shape[0], weight.shape[2:], stride, padding,
-                                lambda o, c, ky, kx: weight[o, c, ky, kx], dilation, groups)
+                                lambda o, c, ky, kx: weight[o, c, ky, kx], dilation, groups, spread)
     bias = np.repeat(np.broadcast_to(np.asarray(node.bias, dtype=np.float64).reshape(-1), (weight.shape[0],)),
                      shape[1] * shape[2])
     return matrix, (shape[0], shape[2]) if dims == 1 else shape, bias
+
+
+def _input_dilation(node, dims: int) -> tuple[int, int]:
+    """Zeros between input pixels, plus one: the `input_dilation` that `nir_graph.parse_graph` sets on a Conv node
+    from the graph's metadata (NIR 1.0 has no transposed convolution: bioaware writes one as the equal
+    convolution over the input spread apart this way)."""
+    value = getattr(node, "input_dilation", 1)
+    spread = _pair(value, dims)
+    if min(spread) < 1:
+        raise ValueError(f"metadata input_dilation must be ≥ 1, got {value!r}")
+    return (1, *spread) if dims == 1 else spread
 
 
 def _pool(node, in_shape, average: bool) -> tuple[sp.csr_matrix, tuple, None]:

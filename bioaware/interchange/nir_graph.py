@@ -8,14 +8,17 @@ edge into a node adds to its input. This module reads that structure without cho
 - *pathways* are everything linear between two populations (Linear, Affine, Scale, Conv1d, Conv2d,
   SumPool2d, AvgPool2d, Flatten, Delay): composed into one sparse [target, source] matrix per
   distinct delay (s). Biases of Affine/Conv nodes become a constant input current of the populations
-  they reach. Any directed graph is allowed, cycles included (a recurrent edge is one more pathway);
-  nested NIRGraph nodes are flattened with dotted names.
+  they reach. A transposed convolution, which NIR 1.0 lacks, is the equal Conv2d over its input spread
+  apart: the graph's metadata `input_dilation` maps such a node's name to its stride. Any directed
+  graph is allowed, cycles included (a recurrent edge is one more pathway); nested NIRGraph nodes are
+  flattened with dotted names.
 
 Every problem is a one-line `BioawareError` naming the file and the node.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import os
 import re
@@ -250,6 +253,21 @@ def _declared_shape(node) -> tuple | None:
     return tuple(int(v) for v in sizes[0]) if sizes else None
 
 
+def _spread_inputs(nodes: dict, dilation, path) -> None:
+    """Give the Conv nodes named in the graph's metadata `input_dilation` ({node: stride}) that attribute (on a
+    copy: the caller's graph is left as it is)."""
+    if not isinstance(dilation, dict):
+        raise BioawareError(f"{path}: metadata input_dilation must map Conv node names to integers ≥ 1")
+    for name, value in dilation.items():
+        if not isinstance(nodes.get(name), (nir.Conv1d, nir.Conv2d)):
+            raise BioawareError(f"{path}: metadata input_dilation names '{name}', which is not a Conv node of the "
+                                "graph")
+        if not np.all(np.asarray(value) >= 1):
+            raise BioawareError(f"{path}: metadata input_dilation of '{name}' must be ≥ 1, got {value!r}")
+        nodes[name] = copy.copy(nodes[name])
+        nodes[name].input_dilation = value
+
+
 def _io_shape(node, key: str) -> tuple | None:
     types = getattr(node, "input_type" if key == "input" else "output_type", None) or {}
     value = types.get(key)
@@ -273,6 +291,7 @@ def parse_graph(graph: nir.NIRGraph, path: str | Path = "<graph>") -> ParsedGrap
     nodes: dict[str, object] = {}
     edges: list[tuple[str, str]] = []
     _flatten(graph, "", nodes, edges, path)
+    _spread_inputs(nodes, (graph.metadata or {}).get("input_dilation", {}), path)
     _check_sizes({k: v for k, v in nodes.items() if not isinstance(v, _PassThrough)}, path)
     node_types = {n: ("PassThrough" if isinstance(v, _PassThrough) else type(v).__name__) for n, v in nodes.items()}
     supported = {"Input", "Output", "Delay", "PassThrough", *NEURON_PARAMETERS,

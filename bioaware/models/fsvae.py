@@ -113,7 +113,13 @@ class FSVAE(nn.Module):
         return membrane_readout(potentials.reshape(*x.shape[:2], *potentials.shape[1:]), self.p.readout_decay)
 
     def forward(self, images: torch.Tensor, generator: torch.Generator | None = None) -> FSVAEOutput:
-        x_e = self.encode(images)
+        z, q, p = self.latent(self.encode(images), generator)
+        return FSVAEOutput(self.decode(z), q, p, z)
+
+    def latent(self, x_e: torch.Tensor, generator: torch.Generator | None = None
+               ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(latent spikes z, posterior and prior firing probabilities), each [T, B, C], from x^E [T, B, C]: the
+        posterior samples z step by step; the prior sees the posterior's last sample (teacher forcing)."""
         z_prev = torch.zeros_like(x_e[0])
         q_state = p_state = None
         zs, qs, ps = [], [], []
@@ -124,16 +130,20 @@ class FSVAE(nn.Module):
             zs.append(z_prev)
             qs.append(q_t)
             ps.append(firing_probability(out_p, self.p.k))
-        z = torch.stack(zs)
-        return FSVAEOutput(self.decode(z), torch.stack(qs), torch.stack(ps), z)
+        return torch.stack(zs), torch.stack(qs), torch.stack(ps)
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """n images [n, 1, 32, 32] in [−1, 1] from the prior, sampled autoregressively."""
+        return self.decode(self.prior_latent(n, generator))
+
+    @torch.no_grad()
+    def prior_latent(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Latent spikes z [T, n, C] drawn from the prior, step by step."""
         device = self.readout.weight.device
         z_prev, state, zs = torch.zeros(n, self.p.latent, device=device), None, []
         for _ in range(self.p.steps):
             out, state = self.prior.step(z_prev, state)
             z_prev, _ = bernoulli_pick(out, self.p.k, generator)
             zs.append(z_prev)
-        return self.decode(torch.stack(zs))
+        return torch.stack(zs)
