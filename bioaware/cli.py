@@ -61,10 +61,16 @@ def cmd_train(args) -> int:
 
 
 def cmd_sweep(args) -> int:
-    from bioaware.families.sweep import results_table, sweep
+    from bioaware.families import family_of, load_config
+    from bioaware.families.sweep import results_table, sweep, sweep_figure
 
     runs = sweep(Path(args.config), args.grid, args.set, args.jobs, args.out_root)
-    print(results_table(runs))
+    cfg = load_config(Path(args.config), args.set)
+    family = family_of(cfg)
+    print(results_table(runs, family.sweep_metrics[0]))
+    figure = Path(args.out_root or Path(args.config).parent) / f"{cfg.run.name}_sweep.png"
+    sweep_figure(runs, args.grid, family.sweep_metrics, figure)
+    print(f"figure: {figure}")
     return 0
 
 
@@ -128,7 +134,7 @@ def cmd_sample(args) -> int:
     grid = torch.cat([samples, blank]).numpy()
     rows = {str(r): grid[r * columns:(r + 1) * columns] for r in range(len(grid) // columns)}
     path = Path(args.out) if args.out else run.figures / f"samples_{args.n}_seed{args.seed}.png"
-    reconstruction_grid(rows, path, f"{run.path.name}: {task.phase}, {args.n} samples, seed {args.seed}")
+    reconstruction_grid(rows, path, f"{run.path.name}: {task.phase}, {args.n} samples, seed {args.seed}", task.shape)
     print(f"wrote {path}")
     return 0
 

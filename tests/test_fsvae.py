@@ -20,6 +20,21 @@ def test_lif_with_multiplicative_reset_follows_its_recursion(current, first_spik
     assert spikes[:, 0].tolist() == first_spikes
 
 
+def test_the_fused_scan_gives_the_step_by_step_spikes_and_gradients():
+    """Gradients pass through the multiplicative reset too (∂u[t+1]/∂o[t] = −τ·u[t]), as the step-by-step
+    autograd definition has them."""
+    from bioaware.models.functional.fsvae import lif_multiplicative_reset_reference
+
+    generator = torch.Generator().manual_seed(0)
+    x = (0.3 * torch.randn(8, 40, 30, dtype=torch.float64, generator=generator)).requires_grad_()
+    w = torch.randn(8, 40, 30, dtype=torch.float64, generator=generator)
+    fused = lif_multiplicative_reset(x, 0.25, 0.2)
+    reference = lif_multiplicative_reset_reference(x, 0.25, 0.2)
+    assert torch.equal(fused, reference) and 0.05 < float(fused.detach().mean()) < 0.5
+    (g_fused,), (g_reference,) = (torch.autograd.grad((o * w).sum(), x) for o in (fused, reference))
+    assert torch.allclose(g_fused, g_reference, atol=1e-12) and float((g_fused != 0).float().mean()) > 0.5
+
+
 def test_the_sampler_picks_one_of_k_and_reports_their_mean():
     spikes = (torch.rand(4000, 2 * 5, generator=torch.Generator().manual_seed(0)) < 0.3).float()
     sample, probability = bernoulli_pick(spikes, 5, torch.Generator().manual_seed(1))
@@ -42,7 +57,7 @@ def test_a_tiny_fsvae_learns_real_digits_and_samples_from_its_prior(tmp_path, mn
     from bioaware.families.runs import run_training
 
     cfg = checked_config({"run": {"name": "fsvae"}, "model": {"kind": "fsvae"},
-                          "fsvae": {"steps": 4, "latent": 16, "k": 4, "channels": [8, 16]},
+                          "fsvae": {"steps": 4, "latent": 16, "k": 4, "channels": [8, 16], "quality_samples": 200},
                           "train": {"epochs": 3, "batch_size": 50, "optimizer": "adamw", "lr": 3e-3,
                                     "weight_decay": 1e-3}, "baselines": {"ann_vae": True}})
     data = ImageData(mnist_data.train_x[:600], mnist_data.train_y[:600], mnist_data.test_x[:100],
@@ -57,6 +72,11 @@ def test_a_tiny_fsvae_learns_real_digits_and_samples_from_its_prior(tmp_path, mn
     assert 0.0 < results["hidden_spiking_fraction"] < 1.0
     assert (tmp_path / "fsvae" / "figures" / "samples_snn.png").is_file()
     assert both["ann_vae"]["mse_pm1"] < 0.8 * blank  # the same-run ANN VAE learns too
+    for phase in ("snn", "ann_vae"):  # both judged on the same number of prior samples by the same two networks
+        r = both[phase]
+        assert r["quality_samples"] == 200 and 0.0 <= r["sample_recognised"] <= 1.0
+        assert 0.0 < r["sample_frechet"] < 1e4 and 0.0 < r["sample_frechet_autoencoder"] < 1e4
+    assert (tmp_path / "fsvae" / "quality_autoencoder.pt").is_file()
     assert (tmp_path / "fsvae" / "figures" / "samples_ann_vae.png").is_file()
     import subprocess
     import sys
@@ -130,7 +150,7 @@ def test_the_exported_fsvae_runs_in_brian2_as_trained(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     cfg = checked_config({"run": {"name": "fsvae"}, "model": {"kind": "fsvae"},
                           "data": {"dataset": "mnist_5k", "train_limit": 300, "test_limit": 50},
-                          "fsvae": {"steps": 4, "latent": 16, "k": 4, "channels": [8, 16]},
+                          "fsvae": {"steps": 4, "latent": 16, "k": 4, "channels": [8, 16], "quality_samples": 0},
                           "train": {"epochs": 2, "batch_size": 50, "optimizer": "adamw", "lr": 3e-3}})
     run_training(cfg, tmp_path / "runs" / "fsvae")
     report = json.loads(compare_family_run("spiking_vae", tmp_path / "runs" / "fsvae", 4, (1.0, 0.5)).with_suffix(
@@ -165,3 +185,39 @@ def test_input_dilation_must_name_a_convolution():
                          edges=[("input", "w"), ("w", "lif"), ("lif", "output")], metadata={"input_dilation": {"w": 2}})
     with pytest.raises(BioawareError, match="input_dilation names 'w', which is not a Conv node"):
         parse_graph(graph, "g.nir")
+
+
+def test_colour_images_train_through_the_same_path(tmp_path):
+    """CIFAR-10's path on synthetic 3×32×32 images (no CIFAR-10 copy is available offline): smooth colour gradients
+    in [0, 1]; the FSVAE and its ANN VAE learn them, the figures are in colour and samples are not judged."""
+    from bioaware.data.datasets import ImageData, cifar10
+    from bioaware.core.errors import BioawareError
+    from bioaware.families import checked_config
+    from bioaware.families.runs import run_training
+
+    generator = torch.Generator().manual_seed(0)
+    ramp = torch.linspace(0, 1, 32)
+
+    def images(n):
+        colour = torch.rand(n, 3, 1, 1, generator=generator)
+        slope = torch.rand(n, 1, 1, 1, generator=generator)
+        return (colour * (1 - slope) + slope * ramp.view(1, 1, 1, 32) * ramp.view(1, 1, 32, 1)).reshape(n, -1)
+
+    data = ImageData(images(300), torch.zeros(300, dtype=torch.long), images(50), torch.zeros(50, dtype=torch.long),
+                     source="synthetic colour gradients", shape=(3, 32, 32))
+    cfg = checked_config({"run": {"name": "colour"}, "model": {"kind": "fsvae"}, "data": {"dataset": "cifar10"},
+                          "fsvae": {"steps": 4, "latent": 16, "k": 4, "channels": [8, 16]},
+                          "train": {"epochs": 3, "batch_size": 50, "optimizer": "adamw", "lr": 3e-3},
+                          "baselines": {"ann_vae": True}})
+    results = run_training(cfg, tmp_path / "colour", data=data)
+    grey = float(4 * (data.test_x - 0.5).pow(2).mean())  # a mid-grey image's MSE on [−1, 1]
+    losses = [row["loss"] for row in map(json.loads, (tmp_path / "colour" / "metrics.jsonl").read_text().splitlines())
+              if row.get("kind") == "train" and row["phase"] == "snn"]
+    assert sum(losses[-3:]) < 0.8 * sum(losses[:3]), losses
+    assert results["snn"]["mse_pm1"] < 0.9 * grey and results["ann_vae"]["mse_pm1"] < 0.9 * grey, (results, grey)
+    assert "sample_frechet" not in results["snn"]
+    assert (tmp_path / "colour" / "figures" / "samples_snn.png").is_file()
+    with pytest.raises(BioawareError, match="no CIFAR-10 in data.root"):
+        cifar10(tmp_path / "nothing", download=False)
+    with pytest.raises(BioawareError, match="data.dataset = 'cifar10' is not for model.kind = 'roy_ae'"):
+        checked_config({"data": {"dataset": "cifar10"}})

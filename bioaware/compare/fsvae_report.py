@@ -74,7 +74,8 @@ def compare_fsvae(run_dir: Path, images: int = 8, factors: tuple[float, ...] = (
     model = task.model.eval()
     steps = model.p.steps
     x01 = load_images(DataSection(**config["data"])).test_x[:images]
-    x = to_model_scale(x01)
+    shape = task.shape
+    x = to_model_scale(x01, shape)
     paths = {name: exported_graph(Path(run_dir), name=f"{name}.nir") for name in ("encoder", "decoder")}
     enc_specs, dec_specs = encoder_layers(model), decoder_layers(model)
     flat = x.reshape(len(x), -1).double().numpy()
@@ -100,8 +101,9 @@ def compare_fsvae(run_dir: Path, images: int = 8, factors: tuple[float, ...] = (
               "training_dt_ms": TRAINING_DT * 1e3,
               "trained_model_mse_pm1": mse(trained.image.reshape(images, -1).double().numpy()),
               "reference_mse_pm1": mse(decoded(reference_dec)), "brian2": []}
-    grid = {"image": x01.numpy(), "trained": to_pixels(trained.image).numpy()}
-    samples = {"trained decoder": to_pixels(prior_images).numpy()}
+    pixels = lambda a: to_pixels(torch.as_tensor(a).reshape(x.shape), shape).numpy()  # noqa: E731  [−1, 1] → [0, 1]
+    grid = {"image": x01.numpy(), "trained": pixels(trained.image)}
+    samples = {"trained decoder": pixels(prior_images)}
     for factor in factors:
         label = "matched" if factor == 1.0 else f"exact dt={factor:g}·Δt"
         enc = _brian(paths["encoder"], steps, images, factor, device, currents=flat)
@@ -123,15 +125,16 @@ def compare_fsvae(run_dir: Path, images: int = 8, factors: tuple[float, ...] = (
             if name != "readout":
                 row["layers"][f"decoder.{name}"] = layer_agreement(ref, dec["layers"][name], "spikes_brian2")
         report["brian2"].append(row)
-        grid[f"Brian2 {label}"] = ((image + 1) / 2).reshape(images, 1, 32, 32)[:, 0, 2:-2, 2:-2].reshape(images, -1)
-        samples[f"Brian2 {label}"] = ((sample + 1) / 2).reshape(images, 1, 32, 32)[:, 0, 2:-2, 2:-2].reshape(images, -1)
+        grid[f"Brian2 {label}"], samples[f"Brian2 {label}"] = pixels(image), pixels(sample)
         if factor == 1.0:
             matched_z = z
         info(f"{label}: MSE [-1,1] {row['mse_pm1']:.4f} (reference {report['reference_mse_pm1']:.4f}), z identical "
              f"{row['z_identical_fraction']:.4f}, image RMSE vs reference {row['image_rmse_vs_reference']:.2e}")
     out_dir = RunDir(Path(run_dir) / "compare").path
-    reconstruction_grid(grid, out_dir / "images.png", f"{report['run']}: test images, trained model and Brian2")
-    reconstruction_grid(samples, out_dir / "samples.png", f"{report['run']}: prior samples through both decoders")
+    reconstruction_grid(grid, out_dir / "images.png", f"{report['run']}: test images, trained model and Brian2",
+                        shape)
+    reconstruction_grid(samples, out_dir / "samples.png", f"{report['run']}: prior samples through both decoders",
+                        shape)
     raster_overlay([reference_z[:, 0], matched_z[:, 0], prior_z[:, 0].numpy()],
                    ["posterior z (reference)", "posterior z (Brian2 encoder)", "a prior sample's z"],
                    out_dir / "latent_raster.png")

@@ -28,7 +28,7 @@ class RunSection:
 
 @dataclass
 class DataSection:
-    dataset: str = "mnist"  # mnist | fashion_mnist | mnist_5k (the embedded 5,000-image subset)
+    dataset: str = "mnist"  # mnist | fashion_mnist | mnist_5k (the embedded 5,000-image subset) | cifar10 (fsvae)
     root: str = "data"  # torchvision root; relative paths are taken from the working directory
     download: bool = True  # try torchvision's download when the root has no copy
     train_limit: int = 0  # use the first N training images (0 = all)
@@ -172,6 +172,7 @@ class FSVAESection:
     psp_tau: float = 2.0  # τ_s of the PSP filter in the prior-matching loss (steps)
     psp_weight: float = 1.0  # weight of the prior-matching term beside the reconstruction MSE
     readout_decay: float = 0.8  # the output image weighs step t's membrane by decay^(T−1−t)
+    quality_samples: int = 5000  # prior samples judged at test time (Fréchet distances, recognisability); 0: none
 
 
 @dataclass
@@ -222,7 +223,7 @@ class Config:
 
 
 CHOICES = {
-    ("data", "dataset"): ("mnist", "fashion_mnist", "mnist_5k"),
+    ("data", "dataset"): ("mnist", "fashion_mnist", "mnist_5k", "cifar10"),
     ("ttfs", "grad_norm"): ("l1", "l2", "none"),
     ("ttfs", "target"): ("aggressive", "relative", "symmetric"),
     ("ttfs", "generator_loss"): ("adversarial", "feature_matching", "moment_matching"),
@@ -240,7 +241,7 @@ POSITIVE = {("model", "hidden"), ("model", "steps"), ("train", "epochs"), ("trai
             ("baselines", "adam_lr"), ("ttfs", "steps"), ("ttfs", "noise_size"),
             ("fsvae", "steps"), ("fsvae", "latent"), ("fsvae", "k"), ("fsvae", "v_th"), ("fsvae", "psp_tau")}
 NON_NEGATIVE = {("data", "train_limit"), ("data", "test_limit"), ("train", "weight_decay"), ("train", "noise"),
-                ("train", "select_every"), ("fsvae", "psp_weight")}
+                ("train", "select_every"), ("fsvae", "psp_weight"), ("fsvae", "quality_samples")}
 
 
 def is_number(value: Any) -> bool:

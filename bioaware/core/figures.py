@@ -21,14 +21,17 @@ def save_figure(fig, path: Path) -> None:
     plt.close(fig)
 
 
-def reconstruction_grid(rows: dict[str, np.ndarray], path: Path, title: str = "") -> None:
-    """One row of 28×28 images per entry of `rows` (label → array [n, 784]), same columns."""
+def reconstruction_grid(rows: dict[str, np.ndarray], path: Path, title: str = "",
+                        shape: tuple[int, int, int] = (1, 28, 28)) -> None:
+    """One row of images per entry of `rows` (label → array [n, C·H·W] in [0, 1], C = 1 grey or 3 colour),
+    same columns."""
     n = min(len(v) for v in rows.values())
     fig, axes = plt.subplots(len(rows), n, figsize=(1.1 * n, 1.2 * len(rows)), squeeze=False)
     for r, (label, images) in enumerate(rows.items()):
         for c in range(n):
             ax = axes[r][c]
-            ax.imshow(np.asarray(images[c]).reshape(28, 28), cmap="gray")
+            image = np.asarray(images[c]).reshape(shape)
+            ax.imshow(image[0] if shape[0] == 1 else np.clip(image.transpose(1, 2, 0), 0.0, 1.0), cmap="gray")
             ax.set_xticks([])
             ax.set_yticks([])
         axes[r][0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=8)

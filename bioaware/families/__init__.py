@@ -28,6 +28,9 @@ def checked_config(raw: dict, source: str = "<config>") -> Config:
     if cfg.model.kind not in KINDS:
         raise BioawareError(f"{source}: model.kind = {cfg.model.kind!r} is not one of {tuple(KINDS)}")
     family = family_of(cfg)
+    if cfg.data.dataset not in family.datasets:
+        raise BioawareError(f"{source}: data.dataset = {cfg.data.dataset!r} is not for model.kind = "
+                            f"{cfg.model.kind!r}; use one of {family.datasets}")
     defaults = Config()
     for other in FAMILIES.values():
         for key in set(other.settings) - set(family.settings):

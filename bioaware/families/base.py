@@ -32,6 +32,8 @@ class Family:
     results_table: Callable[[dict], str]
     settings: tuple[str, ...] = ()  # "section.key" of the settings only this family uses
     paper: str = ""  # the published figures its results.json is written beside
+    sweep_metrics: tuple[str, ...] = ("pixel_mse",)  # test metrics `bioaware sweep` plots against its grid
+    datasets: tuple[str, ...] = ("mnist", "fashion_mnist", "mnist_5k")  # the data.dataset values it trains on
 
 
 def require_exact_training(cfg: Config, source: str) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from bioaware.core.config import Config, FSVAESection, TrainSection, positive_ints
 from bioaware.core.errors import BioawareError
+from bioaware.data.datasets import IMAGE_SHAPE
 from bioaware.families.base import Family, require_exact_training
 from bioaware.train.fsvae import AnnVAETask, FSVAETask
 from bioaware.train.tasks import Task
@@ -16,9 +17,10 @@ IMAGE_SIDE = 32  # the model's input side (MNIST is padded to it)
 
 def build_tasks(cfg: Config) -> list[tuple[Task, TrainSection]]:
     """The FSVAE, then (with baselines.ann_vae) the ANN VAE of the same architecture and training settings."""
-    tasks: list[tuple[Task, TrainSection]] = [(FSVAETask(cfg.fsvae, cfg.train), cfg.train)]
+    shape = IMAGE_SHAPE[cfg.data.dataset]
+    tasks: list[tuple[Task, TrainSection]] = [(FSVAETask(cfg.fsvae, cfg.train, shape=shape), cfg.train)]
     if cfg.baselines.ann_vae:
-        tasks.append((AnnVAETask(cfg.fsvae, cfg.train), cfg.train))
+        tasks.append((AnnVAETask(cfg.fsvae, cfg.train, shape=shape), cfg.train))
     return tasks
 
 
@@ -50,7 +52,7 @@ def export(task: Task, config: dict, run_name: str, provenance: dict, export_roo
               "git_commit": provenance.get("git_commit", "unknown"),
               "checkpoint_sha256": provenance["checkpoint_sha256"], "sampler": SAMPLER}
     graphs = {
-        "encoder": (encoder_layers(model), True, "the image, 32×32 in [−1, 1] (MNIST's 28×28 padded by 2 with −1), "
+        "encoder": (encoder_layers(model), True, "the image, 32×32 in [−1, 1] (28×28 images padded by 2 with −1), "
                     "is a constant current at every step; 'latent' spikes are x^E"),
         "posterior": (mlp_layers(model.posterior, leak, fs["v_th"]), False,
                       f"input: [x^E[t], z[t−1]] ({2 * fs['latent']} channels); output: k·C spikes, channel c·k + j"),
@@ -67,10 +69,14 @@ def export(task: Task, config: dict, run_name: str, provenance: dict, export_roo
 
 
 def results_table(results: dict) -> str:
-    rows = [f"  {'model':<10} {'MSE [-1,1]':>11} {'MSE [0,1]':>10} {'latent rate':>12}"]
+    rows = [f"  {'model':<10} {'MSE [-1,1]':>11} {'MSE [0,1]':>10} {'latent rate':>12} {'FD classifier':>14} "
+            f"{'FD autoencoder':>15} {'recognised':>11}"]
     for phase, r in results.items():
         rate = f"{r['hidden_spiking_fraction']:.3f}" if "hidden_spiking_fraction" in r else "-"
-        rows.append(f"  {phase:<10} {r['mse_pm1']:>11.4f} {r['pixel_mse']:>10.4f} {rate:>12}")
+        quality = [f"{r[key]:.{digits}f}" if key in r else "-" for key, digits in
+                   (("sample_frechet", 2), ("sample_frechet_autoencoder", 2), ("sample_recognised", 3))]
+        rows.append(f"  {phase:<10} {r['mse_pm1']:>11.4f} {r['pixel_mse']:>10.4f} {rate:>12} {quality[0]:>14} "
+                    f"{quality[1]:>15} {quality[2]:>11}")
     return "\n".join(rows)
 
 
@@ -78,5 +84,7 @@ FAMILY = Family(
     name="spiking_vae", kinds=("fsvae",), page="docs/fsvae.md", build_tasks=build_tasks, validate=validate,
     export=export, results_table=results_table,
     settings=(*(f"fsvae.{name}" for name in FSVAESection.__dataclass_fields__), "baselines.ann_vae"),
+    sweep_metrics=("mse_pm1", "sample_frechet", "sample_frechet_autoencoder"),
+    datasets=(*Family.datasets, "cifar10"),
     paper="Kamata et al. 2022, Table 1 (reconstruction MSE on [-1, 1]): MNIST 0.031, Fashion-MNIST 0.031, "
           "CIFAR-10 0.066")

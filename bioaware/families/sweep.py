@@ -87,3 +87,29 @@ def results_table(run_dirs: list[Path], metric: str = "pixel_mse") -> str:
     for name, r in rows:
         lines.append(f"| {name} | " + " | ".join(r.get(p, "-") for p in phases) + " |")
     return "\n".join(lines)
+
+
+def sweep_figure(run_dirs: list[Path], axes: list[str], metrics: tuple[str, ...], path: Path,
+                 phase: str = "snn") -> None:
+    """One panel per test metric of `phase` against the first grid axis, one line per value of the second (each
+    run's values read from its config.json); runs without results are left out."""
+    from bioaware.core.figures import plt, save_figure
+
+    keys = [parse_axis(a)[0] for a in axes]
+    points = []
+    for d in run_dirs:
+        config, results = (Path(d) / "config.json"), (Path(d) / "results.json")
+        if config.is_file() and results.is_file():
+            values = json.loads(config.read_text())
+            result = json.loads(results.read_text())["results"].get(phase, {})
+            points.append(([values[k.split(".")[0]][k.split(".")[1]] for k in keys], result))
+    fig, axs = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.2), squeeze=False)
+    for ax, metric in zip(axs[0], metrics):
+        lines = sorted({tuple(v[1:]) for v, _ in points})
+        for line in lines:
+            xy = sorted((v[0], r[metric]) for v, r in points if tuple(v[1:]) == line and metric in r)
+            label = ", ".join(f"{k.split('.')[1]} = {v}" for k, v in zip(keys[1:], line)) or phase
+            ax.plot([x for x, _ in xy], [y for _, y in xy], "o-", label=label)
+        ax.set(xlabel=keys[0].split(".")[1], ylabel=metric, title=metric)
+        ax.legend(fontsize=7)
+    save_figure(fig, path)

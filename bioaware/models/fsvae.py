@@ -46,10 +46,15 @@ class SpikingLayer(nn.Module):
         super().__init__()
         self.layer, self.norm, self.p = layer, TDBatchNorm(channels, p.v_th), p
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:  # [T, B, …] → spikes [T, B, …]
-        current = self.layer(x.flatten(0, 1))
-        current = self.norm(current.reshape(*x.shape[:2], *current.shape[1:]))
-        return lif_multiplicative_reset(current, self.p.tau, self.p.v_th)
+    def forward(self, x: torch.Tensor, steps: int = 0) -> torch.Tensor:
+        """Spikes [T, B, …] for inputs [T, B, …], or for one input [B, …] held for `steps` steps (computed once)."""
+        if steps:
+            current = self.layer(x)
+            current = current.unsqueeze(0).expand(steps, *current.shape)
+        else:
+            current = self.layer(x.flatten(0, 1))
+            current = current.reshape(*x.shape[:2], *current.shape[1:])
+        return lif_multiplicative_reset(self.norm(current), self.p.tau, self.p.v_th)
 
 
 class SpikingMLP(nn.Module):
@@ -98,8 +103,8 @@ class FSVAE(nn.Module):
 
     def encode(self, images: torch.Tensor) -> torch.Tensor:
         """Latent-input spikes x^E [T, B, C] of images [B, 1, 32, 32] in [−1, 1]."""
-        x = images.unsqueeze(0).expand(self.p.steps, *images.shape)
-        for layer in self.encoder:
+        x = self.encoder[0](images, self.p.steps)  # the same image at every step: its convolution once
+        for layer in self.encoder[1:]:
             x = layer(x)
         return self.to_latent(x.flatten(2))
 

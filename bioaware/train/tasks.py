@@ -58,6 +58,7 @@ class Task:
     supervised = False  # true: train_batch(images, generator, labels)
     spiking = True  # false: an ANN baseline, which export, compare and deploy pass over
     one_label_batches = False  # true: every training batch holds images of one label (`loop.batch_order`)
+    shape: tuple = (1, 28, 28)  # (C, H, W) of one image
 
     def to(self, device: str) -> "Task":
         """Move the model (and so its optimiser's parameters) to `device`."""
@@ -123,7 +124,7 @@ class Task:
         else:
             rows["output"] = rec.output.numpy()
         reconstruction_grid(rows, run.figures / f"reconstruction_{self.phase}.png",
-                            title=f"{run.path.name}: {self.phase}")
+                            title=f"{run.path.name}: {self.phase}", shape=self.shape)
 
 
 class SpikingAutoencoderTask(Task):

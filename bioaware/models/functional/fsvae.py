@@ -24,8 +24,46 @@ def lif_step(current: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | N
     return o, (u, o)
 
 
+class _ResetScan(torch.autograd.Function):
+    """All T steps of :func:`lif_step` in one autograd node: the same spikes and gradients (through the reset too:
+    ∂u[t+1]/∂u[t] = τ·(1 − o[t]) − τ·u[t]·∂o[t]/∂u[t]), without a graph of T × 5 small operations."""
+
+    @staticmethod
+    def forward(ctx, currents: torch.Tensor, tau: float, v_th: float, width: float):
+        u = torch.empty_like(currents)
+        previous = torch.zeros_like(currents[0])
+        for t in range(currents.shape[0]):
+            torch.add(currents[t], previous, alpha=tau, out=u[t])
+            previous = u[t].masked_fill(u[t] >= v_th, 0.0)
+        ctx.save_for_backward(u)
+        ctx.params = (tau, v_th, width)
+        return (u >= v_th).to(currents.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_o: torch.Tensor):
+        (u,) = ctx.saved_tensors
+        tau, v_th, width = ctx.params
+        x = u - v_th
+        slope = (x.abs() < width / 2).to(u.dtype).div_(width)  # the rectangular surrogate ∂o/∂u
+        keep = (x < 0).to(u.dtype).mul_(tau)  # τ·(1 − o[t])
+        grad = torch.empty_like(u)
+        later = torch.zeros_like(u[0])  # ∂L/∂u[t+1]
+        for t in range(u.shape[0] - 1, -1, -1):
+            through_spike = grad_o[t] - tau * u[t] * later
+            later = through_spike * slope[t] + keep[t] * later
+            grad[t] = later
+        return grad, None, None, None
+
+
 def lif_multiplicative_reset(currents: torch.Tensor, tau: float, v_th: float, width: float = 1.0) -> torch.Tensor:
-    """Spikes [T, …] of the FSVAE's LIF neuron driven by `currents` [T, …] (membrane reset by multiplication)."""
+    """Spikes [T, …] of the FSVAE's LIF neuron driven by `currents` [T, …] (membrane reset by multiplication),
+    as one fused autograd node."""
+    return _ResetScan.apply(currents, tau, v_th, width)
+
+
+def lif_multiplicative_reset_reference(currents: torch.Tensor, tau: float, v_th: float,
+                                       width: float = 1.0) -> torch.Tensor:
+    """:func:`lif_multiplicative_reset` step by step with autograd: the definition the fused scan must match."""
     state, spikes = None, []
     for x_t in currents:
         o, state = lif_step(x_t, state, tau, v_th, width)
