@@ -117,7 +117,7 @@ def test_folding_tdbn_into_weights_and_biases_leaves_outputs_unchanged():
     time give the model's own encoder spikes and decoder image (float64: exactly, up to rounding)."""
     from bioaware.models.discrete_reference import run_layers
     from bioaware.models.fsvae import FSVAE, FSVAEParameters
-    from bioaware.models.fsvae_layers import decoder_layers, encoder_layers
+    from bioaware.models.fsvae_layers import decoder_layers, encoder_layers, mlp_layers
 
     torch.manual_seed(0)
     model = FSVAE((4, 8), FSVAEParameters(steps=4, latent=8, k=5))
@@ -134,6 +134,9 @@ def test_folding_tdbn_into_weights_and_biases_leaves_outputs_unchanged():
     assert x_e.sum() > 0 and np.array_equal(encoded["latent"], x_e.numpy())
     decoded = run_layers(decoder_layers(model), z.numpy())["readout"][-1]
     assert np.abs(np.tanh(decoded) - image.reshape(3, -1).numpy()).max() < 1e-12
+    with torch.no_grad():
+        prior = model.prior(z)
+    assert np.array_equal(run_layers(mlp_layers(model.prior), z.numpy())["fc3"], prior.numpy())
 
 
 def test_the_exported_fsvae_runs_in_brian2_as_trained(tmp_path, monkeypatch):

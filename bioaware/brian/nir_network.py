@@ -152,6 +152,7 @@ def network_from_nir(graph, inputs: dict[str, SpikeTrains], *, dt: float | None 
             raise BioawareError(f"{parsed.path}: node '{pop.name}': CubaLIF with τ_syn = τ_mem has no refractory "
                                 "period in Brian2's exact solver; drop refractory_period from its metadata")
     # every check is done: only now Brian2 objects are made (one that is made and dropped warns)
+    b2.defaultclock.dt = dt * b2.second  # one clock for every object and monitor (GeNN allows no other)
     groups: dict[str, object] = {}
     built = BrianGraph(None, parsed, groups, dt=dt, convention=convention, copies=int(copies))
     objects = []
@@ -161,7 +162,7 @@ def network_from_nir(graph, inputs: dict[str, SpikeTrains], *, dt: float | None 
         if pop.kind == "Input":
             channels, step = steps[name]
             groups[name] = b2.SpikeGeneratorGroup(copies * pop.size, channels, step * dt * b2.second,
-                                                  dt=dt * b2.second, name=pop.ident)
+                                                  name=pop.ident)
         elif pop.kind != "Output":
             groups[name] = _group(b2, pop, dt, convention, copies, constant.get(name))
             if window:
@@ -258,7 +259,7 @@ def _group(b2, pop: Population, dt: float, convention: SpikeConvention, copies: 
            constant: np.ndarray | None = None):
     model = NEURONS[pop.kind]
     file, method = solver(pop.kind, pop.params)
-    kwargs = dict(method=method, name=pop.ident, dt=dt * b2.second)
+    kwargs = dict(method=method, name=pop.ident)
     if pop.kind == "Threshold":
         width = convention.step or dt  # a pulse lasts one step of the spike convention
         kwargs["dt"] = width * b2.second
@@ -316,7 +317,7 @@ def _synapses(b2, parsed: ParsedGraph, pathway, groups, dt: float, convention: S
     if target.kind == "Threshold":
         jump = jump / (convention.step or dt)
     n_pre, n_post = source.size, target.size
-    syn_args = dict(model="w : 1", on_pre=f"{model.target}_post += w", dt=dt * b2.second,
+    syn_args = dict(model="w : 1", on_pre=f"{model.target}_post += w",
                     name=f"{source.ident}_to_{target.ident}"[:200])
     terms = list(pathway.terms.items())
     if len(terms) == 1 and terms[0][0] == 0 and terms[0][1].nnz > 0.5 * n_pre * n_post:

@@ -173,6 +173,9 @@ class FSVAESection:
     psp_weight: float = 1.0  # weight of the prior-matching term beside the reconstruction MSE
     readout_decay: float = 0.8  # the output image weighs step t's membrane by decay^(T−1−t)
     quality_samples: int = 5000  # prior samples judged at test time (Fréchet distances, recognisability); 0: none
+    # probability that the prior's input at a step (after the fifth) is its own guess instead of the posterior's
+    # sample, at the start and at the end of training (linear in between): scheduled sampling
+    scheduled_sampling: list = field(default_factory=lambda: [0.1, 0.3])
 
 
 @dataclass

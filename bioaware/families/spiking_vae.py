@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bioaware.core.config import Config, FSVAESection, TrainSection, positive_ints
+from bioaware.core.config import Config, FSVAESection, TrainSection, is_number, positive_ints
 from bioaware.core.errors import BioawareError
 from bioaware.data.datasets import IMAGE_SHAPE
 from bioaware.families.base import Family, require_exact_training
@@ -31,6 +31,10 @@ def validate(cfg: Config, source: str) -> None:
                             f"{IMAGE_SIDE}×{IMAGE_SIDE} image), e.g. [32, 64, 128, 256]; got {channels!r}")
     if not 0.0 <= cfg.fsvae.tau < 1.0 or not 0.0 < cfg.fsvae.readout_decay <= 1.0:
         raise BioawareError(f"{source}: fsvae.tau must be in [0, 1) and fsvae.readout_decay in (0, 1]")
+    schedule = cfg.fsvae.scheduled_sampling
+    if not (isinstance(schedule, list) and len(schedule) == 2 and all(is_number(v) and 0 <= v <= 1 for v in schedule)):
+        raise BioawareError(f"{source}: fsvae.scheduled_sampling must be two probabilities [first, last] in [0, 1], "
+                            f"e.g. [0.1, 0.3] ([0, 0]: teacher forcing only); got {schedule!r}")
     require_exact_training(cfg, source)
 
 
@@ -47,16 +51,15 @@ def export(task: Task, config: dict, run_name: str, provenance: dict, export_roo
     from bioaware.models.fsvae_layers import decoder_layers, encoder_layers, mlp_layers
 
     model, fs = task.model, config["fsvae"]
-    leak = 1.0 - fs["tau"]
     common = {"model": "fsvae", "run": run_name, "steps": fs["steps"], "latent": fs["latent"], "k": fs["k"],
               "git_commit": provenance.get("git_commit", "unknown"),
               "checkpoint_sha256": provenance["checkpoint_sha256"], "sampler": SAMPLER}
     graphs = {
         "encoder": (encoder_layers(model), True, "the image, 32×32 in [−1, 1] (28×28 images padded by 2 with −1), "
                     "is a constant current at every step; 'latent' spikes are x^E"),
-        "posterior": (mlp_layers(model.posterior, leak, fs["v_th"]), False,
+        "posterior": (mlp_layers(model.posterior), False,
                       f"input: [x^E[t], z[t−1]] ({2 * fs['latent']} channels); output: k·C spikes, channel c·k + j"),
-        "prior": (mlp_layers(model.prior, leak, fs["v_th"]), False,
+        "prior": (mlp_layers(model.prior), False,
                   f"input: z[t−1] ({fs['latent']} channels); output: k·C spikes, channel c·k + j"),
         "decoder": (decoder_layers(model), False, "input: z[t]; image = tanh(v of 'readout' at the last step), "
                     "after the input and before the next step's decay"),

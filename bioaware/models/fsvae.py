@@ -17,6 +17,9 @@ from bioaware.models.functional.fsvae import (bernoulli_pick, firing_probability
                                               membrane_readout)
 
 
+SCHEDULED_FROM = 5  # scheduled sampling replaces the prior's teacher-forced inputs only after this many steps
+
+
 class FSVAEParameters(NamedTuple):
     steps: int = 16  # T
     latent: int = 128  # C, latent channels
@@ -40,11 +43,16 @@ class TDBatchNorm(nn.BatchNorm2d):
 
 
 class SpikingLayer(nn.Module):
-    """A feed-forward layer (conv, transposed conv or linear) → tdBN → LIF, over the whole window at once."""
+    """A layer (conv, transposed conv or linear) → tdBN (scale α·V_th) → LIF: over the whole window at once, or
+    one step at a time (`step`; in training the step's batch gives the statistics)."""
 
-    def __init__(self, layer: nn.Module, channels: int, p: FSVAEParameters):
+    def __init__(self, layer: nn.Module, channels: int, p: FSVAEParameters, alpha: float = 1.0):
         super().__init__()
-        self.layer, self.norm, self.p = layer, TDBatchNorm(channels, p.v_th), p
+        self.layer, self.norm, self.p = layer, TDBatchNorm(channels, p.v_th, alpha), p
+
+    def step(self, x: torch.Tensor, state: tuple | None) -> tuple[torch.Tensor, tuple]:
+        """(spikes [B, …], new state) for the input [B, …] of one step."""
+        return lif_step(self.norm(self.layer(x).unsqueeze(0))[0], state, self.p.tau, self.p.v_th)
 
     def forward(self, x: torch.Tensor, steps: int = 0) -> torch.Tensor:
         """Spikes [T, B, …] for inputs [T, B, …], or for one input [B, …] held for `steps` steps (computed once)."""
@@ -58,20 +66,27 @@ class SpikingLayer(nn.Module):
 
 
 class SpikingMLP(nn.Module):
-    """The posterior's or the prior's spiking MLP, one step at a time: Linear → LIF, three layers."""
+    """The posterior's or the prior's spiking MLP: three Linear → tdBN (α = 2) → LIF layers."""
 
     def __init__(self, sizes: list[int], p: FSVAEParameters):
         super().__init__()
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
-        self.p = p
+        self.layers = nn.ModuleList(SpikingLayer(nn.Linear(a, b), b, p, alpha=2.0)
+                                    for a, b in zip(sizes[:-1], sizes[1:]))
 
     def step(self, x: torch.Tensor, state: list | None) -> tuple[torch.Tensor, list]:
+        """(output spikes [B, out], new state) for the input [B, in] of one step."""
         state = state or [None] * len(self.layers)
         new = []
         for layer, s in zip(self.layers, state):
-            x, s = lif_step(layer(x), s, self.p.tau, self.p.v_th)
+            x, s = layer.step(x, s)
             new.append(s)
         return x, new
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Output spikes [T, B, out] for inputs [T, B, in] known in advance (tdBN over the whole window)."""
+        for layer in self.layers:
+            x = layer(x)
+        return x
 
 
 class FSVAEOutput(NamedTuple):
@@ -117,25 +132,45 @@ class FSVAE(nn.Module):
         potentials = self.readout(x.flatten(0, 1))
         return membrane_readout(potentials.reshape(*x.shape[:2], *potentials.shape[1:]), self.p.readout_decay)
 
-    def forward(self, images: torch.Tensor, generator: torch.Generator | None = None) -> FSVAEOutput:
-        z, q, p = self.latent(self.encode(images), generator)
+    def forward(self, images: torch.Tensor, generator: torch.Generator | None = None,
+                scheduled: float = 0.0) -> FSVAEOutput:
+        z, q, p = self.latent(self.encode(images), generator, scheduled)
         return FSVAEOutput(self.decode(z), q, p, z)
 
-    def latent(self, x_e: torch.Tensor, generator: torch.Generator | None = None
+    def latent(self, x_e: torch.Tensor, generator: torch.Generator | None = None, scheduled: float = 0.0
                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """(latent spikes z, posterior and prior firing probabilities), each [T, B, C], from x^E [T, B, C]: the
-        posterior samples z step by step; the prior sees the posterior's last sample (teacher forcing)."""
-        z_prev = torch.zeros_like(x_e[0])
-        q_state = p_state = None
-        zs, qs, ps = [], [], []
+        posterior samples z step by step; the prior sees the posterior's samples before each step (teacher
+        forcing), from step SCHEDULED_FROM on replaced with probability `scheduled` by its own guess."""
+        z_prev, state, zs, qs = torch.zeros_like(x_e[0]), None, [], []
         for x_t in x_e:
-            out_q, q_state = self.posterior.step(torch.cat([x_t, z_prev], 1), q_state)
-            out_p, p_state = self.prior.step(z_prev, p_state)  # teacher forcing: the posterior's last sample
-            z_prev, q_t = bernoulli_pick(out_q, self.p.k, generator)
+            out, state = self.posterior.step(torch.cat([x_t, z_prev], 1), state)
+            z_prev, q_t = bernoulli_pick(out, self.p.k, generator)
             zs.append(z_prev)
             qs.append(q_t)
-            ps.append(firing_probability(out_p, self.p.k))
-        return torch.stack(zs), torch.stack(qs), torch.stack(ps)
+        z = torch.stack(zs)
+        prior_out = self.prior(self.prior_inputs(z.detach(), scheduled, generator))
+        p = firing_probability(prior_out.flatten(0, 1), self.p.k).reshape(z.shape)
+        return z, torch.stack(qs), p
+
+    def prior_inputs(self, z: torch.Tensor, scheduled: float, generator: torch.Generator | None) -> torch.Tensor:
+        """The prior's inputs [T, B, C] for the posterior's samples z: 0, then z[t − 1]; with `scheduled` > 0 each
+        step from SCHEDULED_FROM + 1 on has, with that probability, the prior's own guess instead (firing
+        probability > 0.5, the prior run step by step on its inputs so far, with its running statistics)."""
+        inputs = [torch.zeros_like(z[0])]
+        if not scheduled:
+            return torch.stack(inputs + list(z[:-1]))
+        training = self.prior.training
+        self.prior.eval()
+        state = None
+        with torch.no_grad():
+            for t in range(len(z) - 1):
+                out, state = self.prior.step(inputs[-1], state)
+                draw = float(torch.rand(1, generator=generator))
+                own = t >= SCHEDULED_FROM and draw < scheduled
+                inputs.append((firing_probability(out, self.p.k) > 0.5).to(z.dtype) if own else z[t])
+        self.prior.train(training)
+        return torch.stack(inputs)
 
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:

@@ -51,10 +51,13 @@ def encoder_layers(model: FSVAE) -> list[DenseSpikingLayer]:
     return specs
 
 
-def mlp_layers(mlp: SpikingMLP, leak: float, v_th: float) -> list[DenseSpikingLayer]:
-    """fc1 … fcN of a posterior or prior MLP (linear with bias, no tdBN)."""
-    return [DenseSpikingLayer(f"fc{k}", layer.weight.detach().double().numpy(), leak, v_th,
-                              bias=layer.bias.detach().double().numpy()) for k, layer in enumerate(mlp.layers, 1)]
+def mlp_layers(mlp: SpikingMLP) -> list[DenseSpikingLayer]:
+    """fc1 … fcN of a posterior or prior MLP (linear with bias, tdBN folded in)."""
+    specs = []
+    for k, layer in enumerate(mlp.layers, 1):
+        weight, bias = folded(layer)
+        specs.append(DenseSpikingLayer(f"fc{k}", weight, 1.0 - layer.p.tau, layer.p.v_th, bias=bias))
+    return specs
 
 
 def decoder_layers(model: FSVAE) -> list[DenseSpikingLayer]:

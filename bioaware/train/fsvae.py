@@ -91,7 +91,8 @@ class FSVAETask(ImageVAETask):
     def loss(self, images: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         """(reconstruction MSE on [−1, 1], prior-matching term) of a batch [B, 784]."""
         x = to_model_scale(images, self.shape).to(self.device)
-        out = self.model(x, generator)
+        first, last = self.fs.scheduled_sampling
+        out = self.model(x, generator, first + (last - first) * self.progress if self.model.training else 0.0)
         prior_gap = (psp(out.q, self.fs.psp_tau) - psp(out.p, self.fs.psp_tau)).pow(2).mean()
         return (out.image - x).pow(2).mean(), prior_gap
 

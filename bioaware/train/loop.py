@@ -125,6 +125,7 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
             for group, base in zip(task.optimizer.param_groups, base_lrs):
                 group["lr"] = learning_rate(base, t.lr_schedule, step, total)
             index = order[b * t.batch_size:(b + 1) * t.batch_size]
+            task.progress = step / total
             loss = task.train_batch(train_x[index], generator, train_y[index]) if task.supervised \
                 else task.train_batch(train_x[index], generator)
             losses = loss if isinstance(loss, dict) else {"loss": loss}  # GANs report each network's loss too

@@ -59,6 +59,7 @@ class Task:
     spiking = True  # false: an ANN baseline, which export, compare and deploy pass over
     one_label_batches = False  # true: every training batch holds images of one label (`loop.batch_order`)
     shape: tuple = (1, 28, 28)  # (C, H, W) of one image
+    progress = 0.0  # the fraction of its batches trained so far (set by the training loop before each batch)
 
     def to(self, device: str) -> "Task":
         """Move the model (and so its optimiser's parameters) to `device`."""
