@@ -22,7 +22,6 @@ import numpy as np
 
 from bioaware.brian.nir_network import SpikeTrains, simulate_graph
 from bioaware.core.layers import DenseSpikingLayer
-from bioaware.interchange.nir_graph import parse_graph
 from bioaware.interchange.to_nir import layers_to_nir
 
 
@@ -76,15 +75,15 @@ def simulate(layers: list[DenseSpikingLayer], dt: float, input_spikes: np.ndarra
     if abs(ratio - round(ratio)) > 1e-9:
         raise ValueError(f"sim_dt {sim_dt} s must divide the training step {dt} s")
     steps, images, n_in = input_spikes.shape
-    copies = min(images, max_copies)
+    copies = images if device == "genn" else min(images, max_copies)  # GeNN: one clock, so no windows
     windows = -(-images // copies)
     window_steps = steps + WINDOW_GAP
     t_idx, img_idx, n_idx = np.nonzero(input_spikes)
     window, copy = np.divmod(img_idx, copies)
     trains = SpikeTrains(copy * n_in + n_idx, (window * window_steps + t_idx) * dt)
-    parsed = parse_graph(layers_to_nir(layers, dt, {}), "<layer specs>")
+    graph = layers_to_nir(layers, dt, {})
     record = {name: list(index) for name, index in (record_v or {}).items()}
-    run = simulate_graph(parsed, {"input": trains}, ((windows - 1) * window_steps + steps) * dt, dt=sim_dt,
+    run = simulate_graph(graph, {"input": trains}, ((windows - 1) * window_steps + steps) * dt, dt=sim_dt,
                          spikes="dirac", record=record, device=device, build_dir=build_dir, threads=threads,
                          copies=copies, window=window_steps * dt if windows > 1 else None, order=order,
                          record_when="resets")

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bioaware.brian.devices import use_device
+from bioaware.brian.devices import builds_after_run, on_genn, use_device
 from bioaware.brian.equations import equation_text
+from bioaware.brian.genn_env import genn_here, run_in_genn_env
 from bioaware.brian.neurons import NEURONS, solver
 from bioaware.core.errors import BioawareError
 from bioaware.interchange.nir_graph import ParsedGraph, Population, parse_graph, read_nir
@@ -151,6 +152,8 @@ def network_from_nir(graph, inputs: dict[str, SpikeTrains], *, dt: float | None 
         if pop.kind in NEURONS and 0 < pop.refractory < math.inf and solver(pop.kind, pop.params)[0] == "alpha_synapse":
             raise BioawareError(f"{parsed.path}: node '{pop.name}': CubaLIF with τ_syn = τ_mem has no refractory "
                                 "period in Brian2's exact solver; drop refractory_period from its metadata")
+    if on_genn():
+        _refuse_on_genn(parsed, order, convention, dt)
     # every check is done: only now Brian2 objects are made (one that is made and dropped warns)
     b2.defaultclock.dt = dt * b2.second  # one clock for every object and monitor (GeNN allows no other)
     groups: dict[str, object] = {}
@@ -190,6 +193,23 @@ def network_from_nir(graph, inputs: dict[str, SpikeTrains], *, dt: float | None 
     built.network = b2.Network(*groups.values(), *objects, *built.spike_monitors.values(),
                                *built.state_monitors.values())
     return built
+
+
+def _refuse_on_genn(parsed: ParsedGraph, order: str, convention: SpikeConvention, dt: float) -> None:
+    """What brian2genn cannot run, refused by name: its own schedule (no matched order), one clock, one delay per
+    pathway."""
+    if order == "matched":
+        raise BioawareError(f"{parsed.path}: GeNN runs its own schedule (a spike reaches its targets one step later): "
+                            "order 'matched' needs cpp_standalone or runtime")
+    for pop in parsed.populations.values():
+        if pop.kind == "Threshold" and not math.isclose(convention.step or dt, dt):
+            raise BioawareError(f"{parsed.path}: node '{pop.name}' (Threshold) needs a clock of its own "
+                                f"({convention}), which GeNN does not allow; use --dt {convention.step:g} or another "
+                                "device")
+    for p in parsed.pathways:
+        if len(p.terms) > 1:
+            raise BioawareError(f"{parsed.path}: '{p.source}' → '{p.target}' has {len(p.terms)} different delays; "
+                                "GeNN allows one per pathway: use cpp_standalone")
 
 
 def _depths(parsed: ParsedGraph) -> dict[str, int]:
@@ -262,7 +282,8 @@ def _group(b2, pop: Population, dt: float, convention: SpikeConvention, copies: 
     kwargs = dict(method=method, name=pop.ident)
     if pop.kind == "Threshold":
         width = convention.step or dt  # a pulse lasts one step of the spike convention
-        kwargs["dt"] = width * b2.second
+        if not math.isclose(width, dt):
+            kwargs["dt"] = width * b2.second
         kwargs.update(threshold="x + i_bias > v_th", reset="")
         from brian2.utils.logger import BrianLogger
 
@@ -320,7 +341,7 @@ def _synapses(b2, parsed: ParsedGraph, pathway, groups, dt: float, convention: S
     syn_args = dict(model="w : 1", on_pre=f"{model.target}_post += w",
                     name=f"{source.ident}_to_{target.ident}"[:200])
     terms = list(pathway.terms.items())
-    if len(terms) == 1 and terms[0][0] == 0 and terms[0][1].nnz > 0.5 * n_pre * n_post:
+    if len(terms) == 1 and terms[0][0] == 0 and terms[0][1].nnz > 0.5 * n_pre * n_post and not on_genn():
         dense = terms[0][1].toarray() * convention.charge * jump[:, None]
         syn = b2.Synapses(groups[pathway.source], groups[pathway.target], **syn_args)
         syn.connect(j=f"k + (i // {n_pre}) * {n_post} for k in range({n_post})")
@@ -338,10 +359,13 @@ def _synapses(b2, parsed: ParsedGraph, pathway, groups, dt: float, convention: S
     if not keep.any():
         return None
     offsets = np.arange(copies)[:, None]
+    delays = np.unique(delay[keep])
+    if len(delays) == 1 and delays[0] > 0:  # one delay for the whole pathway (the only kind GeNN takes)
+        syn_args["delay"] = delays[0] * b2.second
     syn = b2.Synapses(groups[pathway.source], groups[pathway.target], **syn_args)
     syn.connect(i=(pre[keep] + offsets * n_pre).ravel(), j=(post[keep] + offsets * n_post).ravel())
     syn.w = np.tile(weight[keep], copies)
-    if np.any(delay[keep] > 0):
+    if len(delays) > 1:
         syn.delay = np.tile(delay[keep], copies) * b2.second
     return syn
 
@@ -355,20 +379,48 @@ def simulate_graph(graph, inputs: dict[str, SpikeTrains], duration: float, *, dt
     (arguments as `network_from_nir`; `threads`: OpenMP threads of cpp_standalone)."""
     if not (math.isfinite(duration) and duration > 0):
         raise BioawareError(f"--duration must be a positive number of seconds, got {duration}")
-    use_device(device, build_dir, threads)
-    built = network_from_nir(graph, inputs, dt=dt, spikes=spikes, record=record, copies=copies, window=window,
-                             order=order, record_when=record_when, currents=currents)
+    if device == "genn" and not genn_here():
+        options = dict(dt=dt, spikes=spikes, record=record, copies=copies, window=window, order=order,
+                       record_when=record_when)
+        return _run_elsewhere(graph, inputs, duration, options, currents)
     import brian2 as b2
 
-    start = time.perf_counter()
-    built.network.run(duration * b2.second)
-    seconds = time.perf_counter() - start
-    if device not in ("runtime", "cython"):
-        with tempfile.TemporaryDirectory(prefix="bioaware-brian-") as tmp:
-            b2.device.build(directory=str(build_dir or tmp), compile=True, run=True)
+    with tempfile.TemporaryDirectory(prefix="bioaware-brian-") as tmp:
+        folder = Path(build_dir or tmp)
+        use_device(device, folder if device not in ("runtime", "cython") else None, threads)
+        built = network_from_nir(graph, inputs, dt=dt, spikes=spikes, record=record, copies=copies, window=window,
+                                 order=order, record_when=record_when, currents=currents)
+        start = time.perf_counter()
+        built.network.run(duration * b2.second)  # runtime devices run here, genn builds and runs here
+        seconds = time.perf_counter() - start
+        if builds_after_run(device):
+            b2.device.build(directory=str(folder), compile=True, run=True)
             seconds = float(b2.device._last_run_time)
-            return _collect(built, duration, seconds)  # monitors read the build folder: before it goes
-    return _collect(built, duration, seconds)
+        return _collect(built, duration, seconds)  # monitors read the build folder: before it goes
+
+
+def _run_elsewhere(graph, inputs: dict[str, SpikeTrains], duration: float, options: dict,
+                   currents: dict[str, np.ndarray] | None) -> GraphRun:
+    """`simulate_graph` on device genn in the GeNN environment (`genn_env`), which reads the graph from a file (a
+    graph object is written to a temporary one)."""
+    import nir
+
+    if isinstance(graph, nir.NIRGraph):
+        with tempfile.TemporaryDirectory(prefix="bioaware-graph-") as tmp:
+            nir.write(Path(tmp) / "graph.nir", graph)
+            return _run_elsewhere(Path(tmp) / "graph.nir", inputs, duration, options, currents)
+    path = Path(graph if isinstance(graph, (str, Path)) else getattr(graph, "path", ""))
+    if not path.is_file():
+        raise BioawareError("device genn runs in the GeNN environment, which reads the graph from its .nir file: "
+                            "pass the file's path or the nir graph")
+    arrays = {f"in.{n}.{part}": np.asarray(getattr(t, part)) for n, t in inputs.items()
+              for part in ("channels", "times")}
+    arrays |= {f"current.{n}": np.asarray(v) for n, v in (currents or {}).items()}
+    meta, out = run_in_genn_env(path, arrays, duration, options)
+    spikes = {n: (out[f"spikes.{n}.index"], out[f"spikes.{n}.times"]) for n in meta["spikes"]}
+    traces = {n: (out[f"traces.{n}.t"], out[f"traces.{n}.v"]) for n in meta["traces"]}
+    return GraphRun(spikes, traces, meta["sizes"], meta["dt"], meta["duration"], meta["convention"],
+                    meta["run_seconds"], meta["copies"])
 
 
 def _collect(built: BrianGraph, duration: float, seconds: float) -> GraphRun:

@@ -1,0 +1,38 @@
+"""The GeNN environment's side of `genn_env.run_in_genn_env`: `python -m bioaware.brian.genn_serve REQUEST_DIR` runs
+the request there on device genn and writes run.npz beside it."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from bioaware.brian.nir_network import SpikeTrains, simulate_graph
+
+
+def serve(request: Path) -> None:
+    spec = json.loads((request / "request.json").read_text())
+    arrays = np.load(request / "inputs.npz")
+    names = {key.split(".")[1] for key in arrays.files if key.startswith("in.")}
+    inputs = {n: SpikeTrains(arrays[f"in.{n}.channels"], arrays[f"in.{n}.times"]) for n in names}
+    currents = {key.split(".", 1)[1]: arrays[key] for key in arrays.files if key.startswith("current.")}
+    options = spec["options"]
+    record = options.get("record") or ()
+    options["record"] = {k: list(v) for k, v in record.items()} if isinstance(record, dict) else tuple(record)
+    run = simulate_graph(spec["graph"], inputs, spec["duration"], device="genn", build_dir=request / "genn",
+                         currents=currents or None, **options)
+    meta = {"spikes": list(run.spikes), "traces": list(run.traces), "sizes": run.sizes, "dt": run.dt,
+            "duration": run.duration, "convention": run.convention, "run_seconds": run.run_seconds,
+            "copies": run.copies}
+    out = {"meta": np.array(json.dumps(meta))}
+    for name, (index, times) in run.spikes.items():
+        out[f"spikes.{name}.index"], out[f"spikes.{name}.times"] = index, times
+    for name, (t, v) in run.traces.items():
+        out[f"traces.{name}.t"], out[f"traces.{name}.v"] = t, v
+    np.savez(request / "run.npz", **out)
+
+
+if __name__ == "__main__":
+    serve(Path(sys.argv[1]))
