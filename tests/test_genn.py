@@ -5,13 +5,13 @@ one-line refusal of what GeNN cannot run."""
 import numpy as np
 import pytest
 
-from bioaware.brian.genn_env import genn_path, genn_python
+from bioaware.brian.device_envs import device_python, genn_path
 from bioaware.core.errors import BioawareError
 
 
 def _missing() -> str:
     try:
-        genn_python()
+        device_python("genn")
         genn_path()
     except BioawareError as exc:
         return str(exc)

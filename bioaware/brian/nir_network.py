@@ -23,7 +23,7 @@ import numpy as np
 
 from bioaware.brian.devices import builds_after_run, on_genn, use_device
 from bioaware.brian.equations import equation_text
-from bioaware.brian.genn_env import genn_here, run_in_genn_env
+from bioaware.brian.device_envs import run_in_environment, runs_here
 from bioaware.brian.neurons import NEURONS, solver
 from bioaware.core.errors import BioawareError
 from bioaware.interchange.nir_graph import ParsedGraph, Population, parse_graph, read_nir
@@ -379,10 +379,10 @@ def simulate_graph(graph, inputs: dict[str, SpikeTrains], duration: float, *, dt
     (arguments as `network_from_nir`; `threads`: OpenMP threads of cpp_standalone)."""
     if not (math.isfinite(duration) and duration > 0):
         raise BioawareError(f"--duration must be a positive number of seconds, got {duration}")
-    if device == "genn" and not genn_here():
+    if not runs_here(device):
         options = dict(dt=dt, spikes=spikes, record=record, copies=copies, window=window, order=order,
                        record_when=record_when)
-        return _run_elsewhere(graph, inputs, duration, options, currents)
+        return _run_elsewhere(device, graph, inputs, duration, options, currents)
     import brian2 as b2
 
     with tempfile.TemporaryDirectory(prefix="bioaware-brian-") as tmp:
@@ -399,24 +399,24 @@ def simulate_graph(graph, inputs: dict[str, SpikeTrains], duration: float, *, dt
         return _collect(built, duration, seconds)  # monitors read the build folder: before it goes
 
 
-def _run_elsewhere(graph, inputs: dict[str, SpikeTrains], duration: float, options: dict,
+def _run_elsewhere(device: str, graph, inputs: dict[str, SpikeTrains], duration: float, options: dict,
                    currents: dict[str, np.ndarray] | None) -> GraphRun:
-    """`simulate_graph` on device genn in the GeNN environment (`genn_env`), which reads the graph from a file (a
-    graph object is written to a temporary one)."""
+    """`simulate_graph` on a device with an environment of its own (`device_envs`), which reads the graph from a
+    file (a graph object is written to a temporary one)."""
     import nir
 
     if isinstance(graph, nir.NIRGraph):
         with tempfile.TemporaryDirectory(prefix="bioaware-graph-") as tmp:
             nir.write(Path(tmp) / "graph.nir", graph)
-            return _run_elsewhere(Path(tmp) / "graph.nir", inputs, duration, options, currents)
+            return _run_elsewhere(device, Path(tmp) / "graph.nir", inputs, duration, options, currents)
     path = Path(graph if isinstance(graph, (str, Path)) else getattr(graph, "path", ""))
     if not path.is_file():
-        raise BioawareError("device genn runs in the GeNN environment, which reads the graph from its .nir file: "
+        raise BioawareError(f"device {device} runs in its own environment, which reads the graph from its .nir file: "
                             "pass the file's path or the nir graph")
     arrays = {f"in.{n}.{part}": np.asarray(getattr(t, part)) for n, t in inputs.items()
               for part in ("channels", "times")}
     arrays |= {f"current.{n}": np.asarray(v) for n, v in (currents or {}).items()}
-    meta, out = run_in_genn_env(path, arrays, duration, options)
+    meta, out = run_in_environment(device, path, arrays, duration, options)
     spikes = {n: (out[f"spikes.{n}.index"], out[f"spikes.{n}.times"]) for n in meta["spikes"]}
     traces = {n: (out[f"traces.{n}.t"], out[f"traces.{n}.v"]) for n in meta["traces"]}
     return GraphRun(spikes, traces, meta["sizes"], meta["dt"], meta["duration"], meta["convention"],

@@ -1,5 +1,5 @@
-"""The GeNN environment's side of `genn_env.run_in_genn_env`: `python -m bioaware.brian.genn_serve REQUEST_DIR` runs
-the request there on device genn and writes run.npz beside it."""
+"""A device environment's side of `device_envs.run_in_environment`: `python -m bioaware.brian.device_serve REQUEST_DIR`
+runs the request there on its device and writes run.npz beside it."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def serve(request: Path) -> None:
     options = spec["options"]
     record = options.get("record") or ()
     options["record"] = {k: list(v) for k, v in record.items()} if isinstance(record, dict) else tuple(record)
-    run = simulate_graph(spec["graph"], inputs, spec["duration"], device="genn", build_dir=request / "genn",
+    run = simulate_graph(spec["graph"], inputs, spec["duration"], device=spec["device"], build_dir=request / "build",
                          currents=currents or None, **options)
     meta = {"spikes": list(run.spikes), "traces": list(run.traces), "sizes": run.sizes, "dt": run.dt,
             "duration": run.duration, "convention": run.convention, "run_seconds": run.run_seconds,
