@@ -64,7 +64,7 @@ def cmd_sweep(args) -> int:
     from bioaware.families import family_of, load_config
     from bioaware.families.sweep import results_table, sweep, sweep_figure
 
-    runs = sweep(Path(args.config), args.grid, args.set, args.jobs, args.out_root)
+    runs = sweep(Path(args.config), args.grid, args.set, args.jobs, args.out_root, args.cluster)
     cfg = load_config(Path(args.config), args.set)
     family = family_of(cfg)
     print(results_table(runs, family.sweep_metrics[0]))
@@ -344,6 +344,9 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", help="override for every run")
     w.add_argument("--jobs", type=_positive_int, default=1, help="runs trained at once, one process each (default 1)")
     w.add_argument("--out-root", help="folder of the run directories (default: beside the config)")
+    w.add_argument("--cluster", metavar="local[:N]|tcp://HOST:PORT",
+                   help="train the runs as tasks on a Dask cluster: N local worker processes, or a scheduler's "
+                        "workers (docs: README, 'Running on a cluster')")
     w.set_defaults(func=cmd_sweep)
     e = sub.add_parser("evaluate", help="recompute the test metrics of a trained run")
     e.add_argument("run", help="run directory, e.g. runs/roy_ae_mnist")

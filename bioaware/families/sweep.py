@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -30,11 +31,13 @@ def point_name(base: str, point: dict[str, str]) -> str:
 
 
 def sweep(config: Path, axes: list[str], sets: list[str] = (), jobs: int = 1,
-          out_root: Path | None = None) -> list[Path]:
+          out_root: Path | None = None, cluster: str | None = None) -> list[Path]:
     """Train `config` at every grid point (`--set` overrides in `sets` apply to all); returns the run directories.
 
-    Each point runs `bioaware train` in its own process (log: <run>/train.log); a point that fails is
-    reported and the others go on; an interrupted sweep resumes from every run's checkpoint.
+    Each point runs `bioaware train` in its own process (log: <run>/train.log), `jobs` at a time here, or as one
+    task each on a Dask `cluster` (`bioaware.core.cluster`; a task whose worker dies runs again elsewhere and
+    resumes from the run's checkpoint); a point that fails is reported and the others go on; an interrupted sweep
+    resumes from every run's checkpoint.
     """
     base = load_config(config, list(sets))
     grid = dict(parse_axis(a) for a in axes)
@@ -42,28 +45,60 @@ def sweep(config: Path, axes: list[str], sets: list[str] = (), jobs: int = 1,
     for point in points:  # every override must validate before anything trains
         load_config(config, list(sets) + [f"{k}={v}" for k, v in point.items()])
     root = Path(out_root) if out_root else Path(config).parent
-
-    def train(point: dict[str, str]) -> tuple[Path, int]:
-        name = point_name(base.run.name, point)
-        run_dir = root / name
-        run_dir.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "bioaware.cli", "train", str(config), "--out", str(run_dir),
-                   "--set", f"run.name={json.dumps(name)}"]
-        for assignment in list(sets) + [f"{k}={v}" for k, v in point.items()]:
-            command += ["--set", assignment]
-        with open(run_dir / "train.log", "a") as log:
-            code = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT).returncode
-        log_path = run_dir / "train.log"
-        info(f"{name}: done" if code == 0 else f"{name}: failed (exit {code}), see {log_path}")
-        return run_dir, code
-
-    info(f"sweep: {len(points)} runs of {config}, {jobs} at a time")
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        done = list(pool.map(train, points))
-    failed = [str(d) for d, code in done if code]
+    text = Path(config).read_text()
+    cells = [(text, str(root / point_name(base.run.name, point)), list(sets) + [f"{k}={v}" for k, v in point.items()])
+             for point in points]
+    if cluster:
+        done = _on_cluster(cells, cluster)
+    else:
+        info(f"sweep: {len(points)} runs of {config}, {jobs} at a time")
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            done = list(pool.map(lambda cell: train_cell(*cell), cells))
+    for run_dir, code in done:
+        info(f"{Path(run_dir).name}: done" if code == 0 else
+             f"{Path(run_dir).name}: failed (exit {code}), see {Path(run_dir) / 'train.log'}")
+    failed = [d for d, code in done if code]
     if failed:
         raise BioawareError(f"{len(failed)} of {len(points)} sweep runs failed: {', '.join(failed)}")
-    return [d for d, _ in done]
+    return [Path(d) for d, _ in done]
+
+
+def train_cell(config_text: str, run_dir: str, assignments: list[str], threads: int | None = None
+               ) -> tuple[str, int]:
+    """One grid point: its config (the text: nothing else is shipped to a worker) written into the run directory,
+    trained there by `bioaware train` in a process of its own; returns (run directory, exit code)."""
+    path = Path(run_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "sweep_config.toml").write_text(config_text)
+    command = [sys.executable, "-m", "bioaware.cli", "train", str(path / "sweep_config.toml"), "--out", run_dir,
+               "--set", f"run.name={json.dumps(path.name)}"]
+    for assignment in assignments:
+        command += ["--set", assignment]
+    env = {**os.environ, **({"OMP_NUM_THREADS": str(threads)} if threads else {})}
+    with open(path / "train.log", "a") as log:
+        return run_dir, subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=env).returncode
+
+
+def _on_cluster(cells: list[tuple], spec: str) -> list[tuple[str, int]]:
+    """Every cell as a Dask task, with a live line of runs done, failed and running; results in grid order."""
+    from distributed import as_completed
+    from tqdm.auto import tqdm
+
+    from bioaware.core.cluster import open_client
+
+    client, threads = open_client(spec)
+    with client:
+        info(f"sweep: {len(cells)} runs on {spec} ({len(client.scheduler_info()['workers'])} workers)")
+        futures = [client.submit(train_cell, *cell, threads, key=f"sweep-{Path(cell[1]).name}", pure=False,
+                                 retries=2) for cell in cells]
+        codes, failed = {}, 0
+        with tqdm(total=len(cells), desc="sweep", unit="run") as bar:
+            for future, (run_dir, code) in as_completed(futures, with_results=True):
+                codes[run_dir] = code
+                failed += code != 0
+                bar.update()
+                bar.set_postfix(failed=failed, running=len(cells) - len(codes))
+    return [(cell[1], codes[cell[1]]) for cell in cells]
 
 
 def headline(result: dict, metric: str = "pixel_mse") -> str:
