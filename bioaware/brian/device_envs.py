@@ -87,8 +87,10 @@ def run_in_environment(device: str, path: Path, arrays: dict[str, np.ndarray], d
                                                           "duration": duration, "options": options}))
         done = subprocess.run([python, "-m", "bioaware.brian.device_serve", str(request)], cwd=tmp, env=env,
                               capture_output=True, text=True)
+        last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
+        if done.returncode == 2:  # a one-line error of bioaware's, said there
+            raise BioawareError(last)
         if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
             raise BioawareError(f"{path}: the {device} run failed in {python}: {last[:300]}")
         with np.load(request / "run.npz") as out:
             result = {key: out[key] for key in out.files}

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from bioaware.brian.nir_network import SpikeTrains, simulate_graph
+from bioaware.core.errors import BioawareError
 
 
 def serve(request: Path) -> None:
@@ -35,4 +36,8 @@ def serve(request: Path) -> None:
 
 
 if __name__ == "__main__":
-    serve(Path(sys.argv[1]))
+    try:
+        serve(Path(sys.argv[1]))
+    except BioawareError as exc:  # the caller shows it as its own one-line error
+        print(exc, file=sys.stderr)
+        sys.exit(2)
