@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
+from bioaware.core.environments import REPOSITORY, interpreter
 from bioaware.core.errors import BioawareError
 
-REPOSITORY = Path(__file__).resolve().parents[2]
 GENN_SOURCE = "https://github.com/genn-team/genn/archive/refs/tags/4.9.0.tar.gz"
 
 
@@ -53,16 +53,9 @@ def runs_here(device: str) -> bool:
 
 
 def device_python(device: str) -> str:
-    """The interpreter of `device`'s environment: its variable, else `<folder>/bin/python` beside the repository
-    (then in the working directory)."""
+    """The interpreter of `device`'s environment (see `core.environments.interpreter`)."""
     env = ENVIRONMENTS[device]
-    candidates = [Path(os.environ[env.variable])] if env.variable in os.environ else \
-        [REPOSITORY / env.folder / "bin/python", Path.cwd() / env.folder / "bin/python"]
-    found = next((path for path in candidates if path.is_file()), None)
-    if found is None:
-        raise BioawareError(f"{candidates[0]}: the {device} environment is not there; in {REPOSITORY} run "
-                            f"`{env.command}` (or set {env.variable})")
-    return str(found)
+    return interpreter(env.folder, env.variable, f"the {device} environment", env.command)
 
 
 def genn_path() -> str:

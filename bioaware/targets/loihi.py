@@ -12,7 +12,6 @@ bit of mixed-sign 8-bit weights), the threshold is round(θ·S) and dv = round(�
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tempfile
 from pathlib import Path
@@ -20,13 +19,13 @@ from pathlib import Path
 import nir
 import numpy as np
 
+from bioaware.core.environments import interpreter
 from bioaware.core.errors import BioawareError
 from bioaware.core.layers import DenseSpikingLayer
 from bioaware.targets.base import TargetColumn
 from bioaware.targets.limits import Violation, raise_if_any
 
 RUNNER = Path(__file__).with_name("loihi_runner.py")
-REPOSITORY = Path(__file__).resolve().parents[2]  # the checkout bioaware is installed from (editable install)
 # lava-nc needs Python 3.10 and numpy < 2: any Python 3.10 interpreter makes the environment
 ENV_COMMAND = "python3.10 -m venv .venv-loihi && .venv-loihi/bin/pip install lava-nc==0.10.0"
 DECAY_UNITY = 4096  # 12-bit decay constants du, dv
@@ -97,15 +96,7 @@ def quantise(layer: DenseSpikingLayer, name: str) -> tuple[dict, dict, list[Viol
 def lava_python() -> str:
     """The Lava environment's interpreter: $BIOAWARE_LAVA_PYTHON, else `.venv-loihi/bin/python` in the
     repository bioaware runs from (then in the working directory)."""
-    if "BIOAWARE_LAVA_PYTHON" in os.environ:
-        candidates = [Path(os.environ["BIOAWARE_LAVA_PYTHON"])]
-    else:
-        candidates = [REPOSITORY / ".venv-loihi/bin/python", Path.cwd() / ".venv-loihi/bin/python"]
-    found = next((path for path in candidates if path.is_file()), None)
-    if found is None:
-        raise BioawareError(f"{candidates[0]}: Lava environment not found; create it in {REPOSITORY} with "
-                            f"`{ENV_COMMAND}` or set BIOAWARE_LAVA_PYTHON")
-    return str(found)
+    return interpreter(".venv-loihi", "BIOAWARE_LAVA_PYTHON", "Lava environment", ENV_COMMAND)
 
 
 def ready() -> None:
