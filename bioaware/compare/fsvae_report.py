@@ -28,7 +28,7 @@ from bioaware.core.page import html_page, html_table
 from bioaware.core.rundir import RunDir, atomic_write_text
 from bioaware.core.timebase import TRAINING_DT
 from bioaware.families.export import exported_graph, load_trained
-from bioaware.interchange.nir_graph import parse_graph, read_nir
+from bioaware.interchange.nir_graph import ParsedGraph, parse_graph, read_nir
 from bioaware.models.discrete_reference import run_layers
 from bioaware.models.fsvae_layers import decoder_layers, encoder_layers
 from bioaware.train.fsvae import to_model_scale, to_pixels
@@ -45,9 +45,9 @@ def _peak_memory_mb() -> float:
     return max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
 
 
-def _brian(path: Path, steps: int, batch: int, factor: float, device: str, *, currents=None, spikes=None) -> dict:
+def _brian(parsed: ParsedGraph, steps: int, batch: int, factor: float, device: str, *, currents=None,
+           spikes=None) -> dict:
     """Spikes [T, B, N] of every layer and the readout's last membrane [B, N] of one Brian2 run of a graph."""
-    parsed = parse_graph(read_nir(path), str(path))
     order = "matched" if factor == 1.0 else "exact"
     readout = [n for n, p in parsed.populations.items() if p.kind == "LI"]
     inputs = {} if spikes is None else {"input": _spike_trains(spikes, TRAINING_DT)}
@@ -77,6 +77,7 @@ def compare_fsvae(run_dir: Path, images: int = 8, factors: tuple[float, ...] = (
     shape = task.shape
     x = to_model_scale(x01, shape)
     paths = {name: exported_graph(Path(run_dir), name=f"{name}.nir") for name in ("encoder", "decoder")}
+    graphs = {name: parse_graph(read_nir(path), str(path)) for name, path in paths.items()}  # parsed once
     enc_specs, dec_specs = encoder_layers(model), decoder_layers(model)
     flat = x.reshape(len(x), -1).double().numpy()
     with torch.no_grad():
@@ -106,10 +107,10 @@ def compare_fsvae(run_dir: Path, images: int = 8, factors: tuple[float, ...] = (
     samples = {"trained decoder": pixels(prior_images)}
     for factor in factors:
         label = "matched" if factor == 1.0 else f"exact dt={factor:g}·Δt"
-        enc = _brian(paths["encoder"], steps, images, factor, device, currents=flat)
+        enc = _brian(graphs["encoder"], steps, images, factor, device, currents=flat)
         z = posterior(enc["layers"]["latent"])
-        dec = _brian(paths["decoder"], steps, images, factor, device, spikes=z)
-        prior = _brian(paths["decoder"], steps, images, factor, device, spikes=prior_z.numpy())
+        dec = _brian(graphs["decoder"], steps, images, factor, device, spikes=z)
+        prior = _brian(graphs["decoder"], steps, images, factor, device, spikes=prior_z.numpy())
         image, sample = decoded(dec["layers"]), decoded(prior["layers"])
         row = {"simulation": label, "dt_ms": TRAINING_DT * factor * 1e3, "mse_pm1": mse(image),
                "image_rmse_vs_reference": float(np.sqrt(((image - decoded(reference_dec)) ** 2).mean())),
