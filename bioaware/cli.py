@@ -104,12 +104,11 @@ def cmd_demo(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from bioaware.data.datasets import load_images
-    from bioaware.families import family_of
+    from bioaware.families import family_of, load_data
     from bioaware.families.runs import build_tasks, open_run, restore
 
     run, cfg, config = open_run(Path(args.run))
-    data = load_images(cfg.data)
+    data = load_data(cfg)
     results = {task.phase: restore(task, run, config).test_metrics(data, cfg.train.batch_size, cfg.run.seed, run)
                for task, _ in build_tasks(cfg)}
     _print_results(results, run.path, family_of(cfg))

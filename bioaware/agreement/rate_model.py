@@ -11,7 +11,7 @@ from bioaware.core.metrics import normalised_mse
 
 def trained_reference(out) -> dict[str, np.ndarray]:
     """Spikes [T, images, N] of the layers every comparison reports, from the trained model's forward output."""
-    return {"hidden": out.hidden_z.numpy(), "reconstruction": out.out_z.numpy()}
+    return {name: spikes.numpy() for name, spikes in out.by_layer().items()}
 
 
 def reconstruction_mse(images: torch.Tensor, counts: dict[str, np.ndarray]) -> float:

@@ -28,7 +28,9 @@ class RunSection:
 
 @dataclass
 class DataSection:
-    dataset: str = "mnist"  # mnist | fashion_mnist | mnist_5k (the embedded 5,000-image subset) | cifar10 (fsvae)
+    # mnist | fashion_mnist | mnist_5k (the embedded 5,000-image subset) | cifar10 (fsvae) | fsdd (spoken digits in
+    # data.root) | tone_digits (generated tone digits in FSDD's layout, written to data.root/tone_digits: audiocoder)
+    dataset: str = "mnist"
     root: str = "data"  # torchvision root; relative paths are taken from the working directory
     download: bool = True  # try torchvision's download when the root has no copy
     train_limit: int = 0  # use the first N training images (0 = all)
@@ -38,7 +40,8 @@ class DataSection:
 @dataclass
 class ModelSection:
     # roy_ae (LIF spiking autoencoder) | conv_if_ae (convolutional IF, Speck-valid) | comsa_ae (temporal coding, alpha
-    # PSPs) | ann_ae | ttfs_classifier (S4NN) | spiking_gan | fsvae (Fully Spiking VAE)
+    # PSPs) | ann_ae | ttfs_classifier (S4NN) | spiking_gan | fsvae (Fully Spiking VAE) | audiocoder (spoken digit →
+    # the frozen autoencoder's hidden spikes)
     kind: str = "roy_ae"
     hidden: int = 196  # hidden layer width (input/output width is the image size, 784)
     steps: int = 15  # T, time steps per image
@@ -179,6 +182,23 @@ class FSVAESection:
 
 
 @dataclass
+class AudioSection:
+    """audiocoder only: spoken digits → the frozen MNIST autoencoder's hidden spikes → its decoder draws the digit."""
+
+    # the frozen rate-coded autoencoder (a NIR graph of two LIF layers, 784-196-784, as `bioaware export` writes)
+    autoencoder: str = "export/roy_ae_mnist_best/model.nir"
+    images: str = "mnist"  # where the paired digit images come from: mnist | mnist_5k
+    pairing: str = "fixed"  # fixed: one image per digit (dataset A) | random: a random image of the digit per clip (B)
+    split: str = "random"  # random: test_fraction of the clips at random | speaker:<name>: that speaker's clips
+    test_fraction: float = 0.15  # random split: the share of clips held out for testing
+    hidden_steps: int = 15  # T_h: steps of the autoencoder's hidden spike map, repeated over model.steps as the target
+    channels: int = 39  # filterbank channels of the spectrogram
+    frames: int = 64  # spectrogram frames over the clip
+    seconds: float = 1.0  # clips are cropped or zero-padded to this length (s)
+    tone_clips: int = 5  # data.dataset = "tone_digits": generated clips per digit and speaker
+
+
+@dataclass
 class TrainSection:
     epochs: int = 1
     batch_size: int = 100
@@ -218,6 +238,7 @@ class Config:
     temporal: TemporalSection = field(default_factory=TemporalSection)
     ttfs: TTFSSection = field(default_factory=TTFSSection)
     fsvae: FSVAESection = field(default_factory=FSVAESection)
+    audio: AudioSection = field(default_factory=AudioSection)
     train: TrainSection = field(default_factory=TrainSection)
     baselines: BaselinesSection = field(default_factory=BaselinesSection)
 
@@ -226,7 +247,9 @@ class Config:
 
 
 CHOICES = {
-    ("data", "dataset"): ("mnist", "fashion_mnist", "mnist_5k", "cifar10"),
+    ("data", "dataset"): ("mnist", "fashion_mnist", "mnist_5k", "cifar10", "fsdd", "tone_digits"),
+    ("audio", "images"): ("mnist", "mnist_5k"),
+    ("audio", "pairing"): ("fixed", "random"),
     ("ttfs", "grad_norm"): ("l1", "l2", "none"),
     ("ttfs", "target"): ("aggressive", "relative", "symmetric"),
     ("ttfs", "generator_loss"): ("adversarial", "feature_matching", "moment_matching"),
@@ -242,7 +265,9 @@ POSITIVE = {("model", "hidden"), ("model", "steps"), ("train", "epochs"), ("trai
             ("temporal", "pulse_lr"), ("temporal", "output_pulse_span"), ("temporal", "clip_derivative"),
             ("temporal", "no_spike_time"), ("model", "surrogate_slope"), ("baselines", "sgd_lr"),
             ("baselines", "adam_lr"), ("ttfs", "steps"), ("ttfs", "noise_size"),
-            ("fsvae", "steps"), ("fsvae", "latent"), ("fsvae", "k"), ("fsvae", "v_th"), ("fsvae", "psp_tau")}
+            ("fsvae", "steps"), ("fsvae", "latent"), ("fsvae", "k"), ("fsvae", "v_th"), ("fsvae", "psp_tau"),
+            ("audio", "hidden_steps"), ("audio", "channels"), ("audio", "frames"), ("audio", "seconds"),
+            ("audio", "tone_clips")}
 NON_NEGATIVE = {("data", "train_limit"), ("data", "test_limit"), ("train", "weight_decay"), ("train", "noise"),
                 ("train", "select_every"), ("fsvae", "psp_weight"), ("fsvae", "quality_samples")}
 
@@ -307,6 +332,11 @@ def config_from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
         raise BioawareError(f"{source}: model.leak must be in [0, 1), got {cfg.model.leak}")
     if not 0.0 < cfg.model.max_rate <= 1.0 and cfg.model.encoder == "bernoulli":
         raise BioawareError(f"{source}: model.max_rate must be in (0, 1] for the bernoulli encoder")
+    if not 0.0 < cfg.audio.test_fraction < 1.0:
+        raise BioawareError(f"{source}: audio.test_fraction must be in (0, 1), got {cfg.audio.test_fraction}")
+    if cfg.audio.split != "random" and not (cfg.audio.split.startswith("speaker:") and cfg.audio.split[8:]):
+        raise BioawareError(f"{source}: audio.split = {cfg.audio.split!r}: use 'random' or 'speaker:<name>' "
+                            "(e.g. 'speaker:theo')")
     if cfg.temporal.latency < 0 or cfg.temporal.pulses < 0 or cfg.temporal.penalty_no_spike < 0:
         raise BioawareError(f"{source}: temporal.latency, temporal.pulses and temporal.penalty_no_spike must be ≥ 0")
     if cfg.temporal.no_spike_time <= cfg.temporal.latency + 1.0:

@@ -172,3 +172,32 @@ def accuracy_against_time(points: dict[str, tuple[float, float]], references: di
     if title:
         ax.set_title(title, fontsize=9)
     save_figure(fig, path)
+
+
+def speech_to_image_columns(columns: list[dict], path: Path, title: str = "") -> None:
+    """One column per clip, top to bottom: its spectrogram ("spectrogram" [channels, frames] in [0, 1]), the target
+    hidden spike code ("target code" [T_h, N], optional), the code the model produced ("code" [T, N]) and the image
+    ("image" [784] in [0, 1]); each column titled by its "label"."""
+    rows = [key for key in ("spectrogram", "target code", "code", "image") if any(key in c for c in columns)]
+    fig, axes = plt.subplots(len(rows), len(columns), figsize=(1.6 * len(columns), 1.5 * len(rows)), squeeze=False)
+    for c, column in enumerate(columns):
+        for r, key in enumerate(rows):
+            ax = axes[r][c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if key not in column:
+                ax.axis("off")
+                continue
+            value = np.asarray(column[key])
+            if key == "image":
+                ax.imshow(value.reshape(28, 28), cmap="gray")
+            else:  # spectrogram: channels × frames; codes: neurons × steps
+                ax.imshow(value if key == "spectrogram" else value.T, aspect="auto", origin="lower",
+                          cmap="magma" if key == "spectrogram" else "gray_r", interpolation="nearest")
+            if c == 0:
+                ax.set_ylabel(key, fontsize=8)
+        axes[0][c].set_title(str(column.get("label", "")), fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    save_figure(fig, path)

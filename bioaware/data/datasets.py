@@ -49,6 +49,11 @@ class ImageData:
     source: str
     shape: tuple = (1, 28, 28)
 
+    @property
+    def test_images(self) -> torch.Tensor:
+        """The image each test input should give back: for image data, the test image itself."""
+        return self.test_x
+
 
 def _to_tensors(images: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
     x = torch.from_numpy(images.reshape(len(images), -1).astype(np.float32) / 255.0)

@@ -9,17 +9,23 @@ from pathlib import Path
 
 from bioaware.core.config import Config, config_from_dict, read_config
 from bioaware.core.errors import BioawareError
-from bioaware.families import rate_autoencoder, spiking_gan, spiking_vae, temporal_autoencoder, ttfs_classifier
+from bioaware.families import (audiocoder, rate_autoencoder, spiking_gan, spiking_vae, temporal_autoencoder,
+                               ttfs_classifier)
 from bioaware.families.base import Family
 
 FAMILIES: dict[str, Family] = {f.name: f for f in (
     rate_autoencoder.FAMILY, temporal_autoencoder.FAMILY, ttfs_classifier.FAMILY, spiking_gan.FAMILY,
-    spiking_vae.FAMILY)}
+    spiking_vae.FAMILY, audiocoder.FAMILY)}
 KINDS: dict[str, Family] = {kind: family for family in FAMILIES.values() for kind in family.kinds}
 
 
 def family_of(cfg: Config) -> Family:
     return KINDS[cfg.model.kind]
+
+
+def load_data(cfg: Config):
+    """The data `cfg`'s tasks train and are tested on, as its family loads it."""
+    return family_of(cfg).load_data(cfg)
 
 
 def checked_config(raw: dict, source: str = "<config>") -> Config:

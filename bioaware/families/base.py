@@ -9,9 +9,15 @@ from typing import TYPE_CHECKING, Callable
 
 from bioaware.core.config import Config, TrainSection
 from bioaware.core.errors import BioawareError
+from bioaware.data.datasets import load_images
 
 if TYPE_CHECKING:
     from bioaware.train.tasks import Task
+
+
+def configured_images(cfg: Config):
+    """The data of the image families: the configured image dataset."""
+    return load_images(cfg.data)
 
 
 @dataclass(frozen=True)
@@ -21,6 +27,8 @@ class Family:
     `settings` are the config keys ("section.key") that only this family uses (the TTFS classifier and the
     Spiking-GAN share some): set for a kind of another family, the config is refused.
     `export(task, config, run name, provenance, export_root)` writes the run's NIR graph(s) and returns the path.
+    `load_data(config)` gives what its tasks train and are tested on (`train_x`, `train_y`, `test_x`, `test_y`,
+    `test_images`: the image each test input should give back, `source`, `shape`).
     """
 
     name: str
@@ -34,6 +42,7 @@ class Family:
     paper: str = ""  # the published figures its results.json is written beside
     sweep_metrics: tuple[str, ...] = ("pixel_mse",)  # test metrics `bioaware sweep` plots against its grid
     datasets: tuple[str, ...] = ("mnist", "fashion_mnist", "mnist_5k")  # the data.dataset values it trains on
+    load_data: Callable[[Config], object] = configured_images
 
 
 def require_exact_training(cfg: Config, source: str) -> None:

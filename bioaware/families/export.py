@@ -39,19 +39,19 @@ def load_trained(run_dir: Path) -> tuple[Task, dict]:
 
 
 def trained_test_spikes(run_dir: Path, images: int, seed: int = 0):
-    """(trained task, its first `images` test images [N, 784], their input spikes [T, N, 784]).
+    """(trained task, the images its first `images` test inputs should give back [N, 784], their input spikes
+    [T, N, features]).
 
     Every exact-dynamics run (simulate, compare, the Brian2 benchmark) feeds these same spikes,
     drawn from a generator of their own (seed + 3) so that they never repeat training or test draws.
     """
     import torch
 
-    from bioaware.core.config import DataSection
-    from bioaware.data.datasets import load_images
+    from bioaware.families import checked_config, load_data
 
     task, config = load_trained(run_dir)
-    x = load_images(DataSection(**config["data"])).test_x[:images]
-    return task, x, task.encode(x, torch.Generator().manual_seed(seed + 3))
+    data = load_data(checked_config(config))
+    return task, data.test_images[:images], task.encode(data.test_x[:images], torch.Generator().manual_seed(seed + 3))
 
 
 def checkpoint_digest(run_dir: Path) -> str:

@@ -11,11 +11,11 @@ from bioaware.core.config import Config, TrainSection
 from bioaware.core.errors import BioawareError
 from bioaware.core.log import info
 from bioaware.core.checkpoint import load_checkpoint
-from bioaware.data.datasets import ImageData, load_images
+from bioaware.data.datasets import ImageData
 from bioaware.core.figures import loss_curves, selection_curves
 from bioaware.train.loop import fit, total_batches
 from bioaware.core.rundir import RunDir
-from bioaware.families import checked_config, family_of
+from bioaware.families import checked_config, family_of, load_data
 from bioaware.train.tasks import Task
 
 
@@ -39,7 +39,7 @@ def _train_locked(cfg: Config, run: RunDir, fresh: bool, max_batches: int | None
     if fresh and (aside := run.set_aside()) is not None:
         info(f"--fresh: the earlier run in {run.path} was moved to {aside}")
     config = cfg.to_dict()
-    data = data or load_images(cfg.data)
+    data = data or load_data(cfg)
     tasks = build_tasks(cfg)
     for task, _ in tasks:  # a checkpoint of another config is refused before anything is written
         for ckpt in (run.checkpoint(task.phase), run.checkpoint(task.phase).with_suffix(".best.ckpt")):

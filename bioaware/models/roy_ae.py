@@ -16,6 +16,10 @@ class AutoencoderSpikes(NamedTuple):
     out_z: torch.Tensor  # output spikes [T, B, 784]
     out_v: torch.Tensor  # output membrane before reset [T, B, 784], threshold units
 
+    def by_layer(self) -> dict[str, torch.Tensor]:
+        """Spikes of every layer, by its name in the exported graph."""
+        return {"hidden": self.hidden_z, "reconstruction": self.out_z}
+
 
 class RoyAutoencoder(nn.Module):
     """Two fully connected LIF layers driven by input spikes; the output membrane is trained."""
