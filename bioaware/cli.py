@@ -138,6 +138,16 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def cmd_speak2digit(args) -> int:
+    from bioaware.families.audiocoder import speak_to_digit
+
+    reading = speak_to_digit(Path(args.run), Path(args.wav), Path(args.out), args.seed)
+    said = f" (the run's classifier reads {reading['digit']}, p = {reading['probability']:.2f})" if "digit" in reading \
+        else ""
+    print(f"wrote {args.out}{said}")
+    return 0
+
+
 def cmd_export(args) -> int:
     from bioaware.families.export import export_nir
 
@@ -356,6 +366,13 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     g.add_argument("--out", help="PNG path (default: RUN/figures/samples_<n>_seed<seed>.png)")
     g.set_defaults(func=cmd_sample)
+    v = sub.add_parser("speak2digit", help="a wav file of a spoken digit → the digit image a trained audiocoder draws")
+    v.add_argument("wav", help="mono wav file (resampled to 8 kHz), e.g. one of FSDD's recordings")
+    v.add_argument("--run", required=True, help="audiocoder run directory, e.g. runs/audiocoder_fsdd_a_best")
+    v.add_argument("-o", "--out", default="digit.png", help="PNG of the digit (default digit.png; a panel with the "
+                   "spectrogram and hidden code goes beside it as <name>_panel.png)")
+    v.add_argument("--seed", type=int, default=0, help="seed of the input spikes (default 0)")
+    v.set_defaults(func=cmd_speak2digit)
     x = sub.add_parser("export", help="write a trained run's spiking model as a NIR graph")
     x.add_argument("run", help="run directory, e.g. runs/roy_ae_mnist")
     x.add_argument("--to", choices=["nir"], default="nir", help="format (default: nir)")

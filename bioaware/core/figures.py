@@ -201,3 +201,9 @@ def speech_to_image_columns(columns: list[dict], path: Path, title: str = "") ->
         fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     save_figure(fig, path)
+
+
+def digit_png(image: np.ndarray, path: Path, scale: int = 8) -> None:
+    """A 28 × 28 image in [0, 1] as a grey PNG, each pixel `scale` × `scale`."""
+    big = np.kron(np.asarray(image, dtype=np.float64).reshape(28, 28), np.ones((scale, scale)))
+    atomic_write(path, lambda tmp: plt.imsave(tmp, big, cmap="gray", vmin=0.0, vmax=1.0, format="png"))

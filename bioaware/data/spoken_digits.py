@@ -18,9 +18,10 @@ from bioaware.core.errors import BioawareError
 
 SAMPLE_RATE = 8000  # Hz, FSDD's rate
 CLIP_NAME = re.compile(r"^(\d)_([A-Za-z0-9-]+)_(\d+)\.wav$")
-FSDD_HINT = ("get the Free Spoken Digit Dataset with `git clone https://github.com/Jakobovski/free-spoken-digit-dataset` "
-             "(or its release archive) and set data.root to the folder that holds recordings/")
-TONE_SPEAKERS = {"alto": (1.0, 1.0), "bass": (0.72, 1.15), "tenor": (0.85, 0.9), "soprano": (1.3, 0.85)}
+FSDD_HINT = ("get the Free Spoken Digit Dataset with "
+             "`git clone https://github.com/Jakobovski/free-spoken-digit-dataset` (or its release archive) and set "
+             "data.root to the folder that holds recordings/")
+TONE_SPEAKERS = {"alto": (1.0, 1.0), "bass": (0.92, 1.15), "tenor": (0.96, 0.9), "soprano": (1.08, 0.85)}
 # (pitch factor, duration factor) per generated speaker
 
 
@@ -73,11 +74,12 @@ def read_recordings(root: Path) -> list[Clip]:
 
 
 def tone_digit(digit: int, pitch: float, stretch: float, rng: np.random.Generator) -> np.ndarray:
-    """A synthetic spoken digit (float32, `SAMPLE_RATE`): three harmonic tones whose pitches are the digit's own,
-    scaled by the speaker's `pitch`, each about 0.15 s·`stretch` long, with jitter and background noise."""
+    """A synthetic spoken digit (float32, `SAMPLE_RATE`): three harmonic tones whose pitches are the digit's own
+    (a quarter-octave scale from 250 Hz), scaled by the speaker's `pitch` (less than a quarter octave), each about
+    0.15 s·`stretch` long, with jitter and background noise."""
     tones = []
     for k in range(3):
-        f0 = (220.0 + 55.0 * ((3 * digit + 7 * k) % 11)) * pitch * rng.uniform(0.96, 1.04)
+        f0 = 250.0 * 2.0 ** (((3 * digit + 7 * k) % 11) / 4.0) * pitch * rng.uniform(0.97, 1.03)
         seconds = 0.15 * stretch * rng.uniform(0.85, 1.15)
         t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
         wave = sum(np.sin(2 * np.pi * f0 * h * t) / h for h in (1, 2, 3) if f0 * h < SAMPLE_RATE / 2)

@@ -27,7 +27,8 @@ class AudioToImageSpikes(NamedTuple):
 class AudioToImage(nn.Module):
     """Two trained LIF layers (features − H − code) and the frozen decoder layer of the autoencoder (code − 784)."""
 
-    def __init__(self, n_in: int, hidden: int, decoder_weight: torch.Tensor, p: LIFParameters, decoder_p: LIFParameters):
+    def __init__(self, n_in: int, hidden: int, decoder_weight: torch.Tensor, p: LIFParameters,
+                 decoder_p: LIFParameters):
         super().__init__()
         self.p, self.decoder_p = p, decoder_p
         self.audio = nn.Linear(n_in, hidden, bias=False)

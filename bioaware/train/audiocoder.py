@@ -33,7 +33,8 @@ class FrozenAutoencoder:
     def __init__(self, path: str | Path):
         path = Path(path)
         if not path.is_file():
-            raise BioawareError(f"audio.autoencoder '{path}' does not exist; export a trained rate autoencoder with "
+            raise BioawareError(f"audio.autoencoder '{path}' does not exist (relative paths start in the working "
+                                "directory); export a trained rate autoencoder with "
                                 "`bioaware export runs/<name>` and point audio.autoencoder at its model.nir")
         layers, metadata = graph_to_layers(read_graph(path), path)
         if len(layers) != 2 or layers[0].weight.shape[1] != 784 or any(layer.readout for layer in layers):
