@@ -139,7 +139,7 @@ def cmd_sample(args) -> int:
 
 
 def cmd_speak2digit(args) -> int:
-    from bioaware.families.audiocoder import speak_to_digit
+    from bioaware.families.speak_to_digit import speak_to_digit
 
     reading = speak_to_digit(Path(args.run), Path(args.wav), Path(args.out), args.seed)
     said = f" (the run's classifier reads {reading['digit']}, p = {reading['probability']:.2f})" if "digit" in reading \
