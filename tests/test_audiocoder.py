@@ -187,3 +187,22 @@ def test_audiocoder_configs_are_checked(tmp_path):
         checked_config({"model": {"kind": "roy_ae"}, "audio": {"hidden_steps": 5}})
     with pytest.raises(BioawareError, match="data.dataset = 'tone_digits' is not for model.kind = 'roy_ae'"):
         checked_config({"model": {"kind": "roy_ae"}, "data": {"dataset": "tone_digits"}})
+
+
+@pytest.mark.slow
+def test_compare_judges_the_brian2_images_as_the_trained_ones(tiny_audio_run):
+    """`bioaware compare` on an audiocoder run: every layer of the matched-order run equals the trained model, and
+    its images are judged (MSE, classifier) exactly as the trained model's."""
+    import json
+
+    from bioaware.compare import compare_family_run
+
+    compare_family_run("audiocoder", tiny_audio_run, 3, (0.1,))
+    report = json.loads((tiny_audio_run / "compare" / "report.json").read_text())
+    assert report["layers"] == ["audio_hidden", "hidden", "reconstruction"]
+    matched = report["brian2"][0]
+    assert all(matched[layer]["matched_within_1_step"] == 1.0 for layer in report["layers"])
+    assert matched["mse"] == pytest.approx(report["trained_model_mse"], abs=1e-6)
+    for key, value in report["trained_model"].items():
+        assert matched[key] == pytest.approx(value, abs=1e-6), key
+    assert "read_as_spoken (trained)" in (tiny_audio_run / "compare" / "report.html").read_text()

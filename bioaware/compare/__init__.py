@@ -18,7 +18,7 @@ REPORTS = {
     "ttfs_classifier": ("ttfs_report", "compare_ttfs", (1.0, 0.1)),
     "spiking_gan": ("ttfs_report", "compare_ttfs", (1.0, 0.1)),
     "spiking_vae": ("fsvae_report", "compare_fsvae", (1.0, 0.1)),
-    "audiocoder": ("report", "compare_run", (1.0, 0.1, 0.01)),  # the rate autoencoder's report, audio to image
+    "audiocoder": ("audio_report", "compare_audio", (1.0, 0.1, 0.01)),
 }
 
 

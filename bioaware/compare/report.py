@@ -12,6 +12,7 @@ import html
 import json
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -31,8 +32,9 @@ from bioaware.core.rundir import RunDir, atomic_write_text
 
 
 def compare_run(run_dir: Path, images: int = 20, factors: tuple[float, ...] = (1.0, 0.1, 0.01),
-                device: str = "runtime", seed: int = 0) -> dict:
-    """Compare and write report.json, report.html and figures; returns the report."""
+                device: str = "runtime", seed: int = 0, judge: Callable[[np.ndarray], dict] | None = None) -> dict:
+    """Compare and write report.json, report.html and figures; returns the report. `judge`, when given, scores the
+    output spike counts [T, images, 784] of the trained model and of every Brian2 run (e.g. recognisability)."""
     task, x_img, spikes = trained_test_spikes(run_dir, images, seed)
     with torch.no_grad():
         out = task.model(spikes)
@@ -56,12 +58,15 @@ def compare_run(run_dir: Path, images: int = 20, factors: tuple[float, ...] = (1
         row = {"simulation": label, "dt_ms": TRAINING_DT * factor * 1e3, "order": order, "seconds": seconds,
                "mse": reconstruction_mse(x_img, counts)}
         row.update({name: layer_agreement(ref, counts[name], "spikes_brian2") for name, ref in reference.items()})
+        row.update(judge(counts["reconstruction"]) if judge else {})
         rows.append(row)
         info(f"{label}: output corr {row['reconstruction']['count_correlation']:.4f}, "
              f"matched {row['reconstruction']['matched_within_1_step']:.4f}, MSE {row['mse']:.4f} ({seconds:.1f} s)")
     trained_mse = reconstruction_mse(x_img, reference)
     report = {"run": Path(run_dir).name, "images": len(x_img), "device": device, "training_dt_ms": TRAINING_DT * 1e3,
-              "steps": steps, "trained_model_mse": trained_mse, "brian2": rows}
+              "steps": steps, "layers": list(reference), "trained_model_mse": trained_mse, "brian2": rows}
+    if judge:
+        report["trained_model"] = judge(reference["reconstruction"])
     for row in rows:
         row["mse_delta"] = row["mse"] - trained_mse
     out_dir = RunDir(Path(run_dir) / "compare").path
@@ -84,16 +89,18 @@ def compare_run(run_dir: Path, images: int = 20, factors: tuple[float, ...] = (1
 
 
 def _html(report: dict) -> str:
+    judged = [key for key in report.get("trained_model", {}) if isinstance(report["trained_model"][key], float)]
     header = ["simulation", "dt (ms)", "layer", "spikes trained / Brian2", "count corr.", "matched ±1 step",
-              "van Rossum", "MSE (Δ)"]
+              "van Rossum", "MSE (Δ)"] + [f"{key} (trained)" for key in judged]
     rows = []
     for row in report["brian2"]:
-        for layer in ("hidden", "reconstruction"):
+        for layer in report["layers"]:
             r = row[layer]
             rows.append([html.escape(row["simulation"]), f"{row['dt_ms']:g}", layer,
                          f"{r['spikes_trained']} / {r['spikes_brian2']}", f"{r['count_correlation']:.4f}",
                          f"{r['matched_within_1_step']:.4f}", f"{r['van_rossum']:.4f}",
-                         f"{row['mse']:.4f} ({row['mse_delta']:+.4f})"])
+                         f"{row['mse']:.4f} ({row['mse_delta']:+.4f})"]
+                        + [f"{row[key]:.3f} ({report['trained_model'][key]:.3f})" for key in judged])
     return html_page(f"bioaware compare: {report['run']}",
                      f"<h1>{html.escape(report['run'])}: trained model vs Brian2</h1>"
                      f"<p>{report['images']} test images, {report['steps']} steps of {report['training_dt_ms']:g} ms, "
