@@ -104,7 +104,7 @@ def _on_cluster(cells: list[tuple], spec: str) -> list[tuple[str, int]]:
 def headline(result: dict, metric: str = "pixel_mse") -> str:
     """One phase's headline test figure: `metric` (else 'mse', else classifier accuracy), or a GAN's
     recognised fraction and Fréchet distance."""
-    if "recognised" in result:
+    if "frechet" in result:
         return f"{result['recognised']:.3f} recognised, FD {result['frechet']:.1f}"
     value = next((result[k] for k in (metric, "mse", "accuracy") if result.get(k) is not None), None)
     return "-" if value is None else f"{value:.4f}"
