@@ -234,6 +234,16 @@ class AnnAudiocoderTask(AudioSynthesisTask):
     def from_target(self, images):
         return self.image_code.draw(self.target_code(images))
 
+    def test_metrics(self, data, batch_size, seed, run):
+        """The quantised code's metrics, and the same without quantisation (`unquantised_*`)."""
+        result = super().test_metrics(data, batch_size, seed, run)
+        classifier, _ = cached_digit_classifier(run.path, data.images, seed)
+        with torch.no_grad():
+            pixels = self.image_code.draw(self.model.eval()(data.test_x))
+        plain = synthesis_metrics(pixels, data.test_images, data.test_y, data.train_images, data.train_y, classifier)
+        return result | {f"unquantised_{key}": plain[key]
+                         for key in ("mse", "mse_nearest_of_label", "recognised", "read_as_spoken")}
+
 
 def audiocoder_tasks(cfg: Config) -> list[tuple[Task, TrainSection]]:
     """The spiking audiocoder, then (when [baselines] asks for ANNs) the ANN image code and the ANN audiocoders
