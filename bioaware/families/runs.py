@@ -10,6 +10,7 @@ import torch
 from bioaware.core.config import Config, TrainSection
 from bioaware.core.errors import BioawareError
 from bioaware.core.log import info
+from bioaware.core.processes import ProcessGroup, join_process_group
 from bioaware.core.checkpoint import load_checkpoint
 from bioaware.data.datasets import ImageData
 from bioaware.core.figures import loss_curves, selection_curves
@@ -27,14 +28,44 @@ def build_tasks(cfg: Config) -> list[tuple[Task, TrainSection]]:
 
 def run_training(cfg: Config, run_dir: Path, fresh: bool = False, max_batches: int | None = None,
                  data: ImageData | None = None) -> dict[str, dict]:
-    """Train and evaluate every task of `cfg` in `run_dir`; returns {phase: test metrics}."""
-    run = RunDir(run_dir)
-    with run.lock():
-        return _train_locked(cfg, run, fresh, max_batches, data)
+    """Train and evaluate every task of `cfg` in `run_dir`; returns {phase: test metrics}. Launched by torchrun,
+    every process trains its share of each batch; process 0 alone writes, tests and returns the metrics."""
+    group = join_process_group(cfg.train.device)
+    try:
+        if group.world > 1:
+            refuse_unshardable(cfg, group)
+        if not group.writer:
+            return _train_share(cfg, RunDir(run_dir), max_batches, data, group)
+        run = RunDir(run_dir)
+        with run.lock():
+            return _train_locked(cfg, run, fresh, max_batches, data, group)
+    finally:
+        group.close()
+
+
+def refuse_unshardable(cfg: Config, group: ProcessGroup) -> None:
+    names = [task.phase for task, _ in family_of(cfg).build_tasks(cfg) if not task.shardable]
+    if names or cfg.train.select_every:
+        raise BioawareError(f"model.kind = {cfg.model.kind!r} (phases {', '.join(names) or 'with selection'}) does not "
+                            f"train across processes; run it without torchrun (this was {group.world} processes)")
+
+
+def _train_share(cfg: Config, run: RunDir, max_batches: int | None, data: ImageData | None,
+                 group: ProcessGroup) -> dict:
+    """A process other than 0: wait until process 0 has checked the run directory, then train this process's share
+    of every batch (its checkpoints and metrics are process 0's to write)."""
+    torch.manual_seed(cfg.run.seed)
+    group.barrier()
+    data = data or load_data(cfg)
+    for task, train_cfg in build_tasks(cfg):
+        train_x, train_y = task.training_set(data)
+        task.init_from_data(train_x, train_y, cfg.run.seed)
+        fit(task, train_x, train_cfg, cfg.run.seed, run, cfg.to_dict(), max_batches, train_y, None, group)
+    return {}
 
 
 def _train_locked(cfg: Config, run: RunDir, fresh: bool, max_batches: int | None,
-                  data: ImageData | None) -> dict[str, dict]:
+                  data: ImageData | None, group: ProcessGroup = ProcessGroup()) -> dict[str, dict]:
     torch.manual_seed(cfg.run.seed)
     if fresh and (aside := run.set_aside()) is not None:
         info(f"--fresh: the earlier run in {run.path} was moved to {aside}")
@@ -45,13 +76,15 @@ def _train_locked(cfg: Config, run: RunDir, fresh: bool, max_batches: int | None
         for ckpt in (run.checkpoint(task.phase), run.checkpoint(task.phase).with_suffix(".best.ckpt")):
             if ckpt.is_file():
                 load_checkpoint(ckpt, config)
-    run.record_start(config, {"data_source": data.source, "n_train": len(data.train_x), "n_test": len(data.test_x)})
+    run.record_start(config, {"data_source": data.source, "n_train": len(data.train_x), "n_test": len(data.test_x),
+                              "processes": group.world})
+    group.barrier()  # the other processes start training from here
     results: dict[str, dict] = {}
     for task, train_cfg in tasks:
         train_x, train_y = task.training_set(data)
         task.init_from_data(train_x, train_y, cfg.run.seed)
         validate = task.validator(data, run, cfg.run.seed) if train_cfg.select_every else None
-        reached = fit(task, train_x, train_cfg, cfg.run.seed, run, config, max_batches, train_y, validate)
+        reached = fit(task, train_x, train_cfg, cfg.run.seed, run, config, max_batches, train_y, validate, group)
         if reached < total_batches(len(train_x), train_cfg):
             continue
         results[task.phase] = task.test_metrics(data, cfg.train.batch_size, cfg.run.seed, run)

@@ -15,6 +15,7 @@ from bioaware.core.config import TrainSection
 from bioaware.core.errors import Interrupted
 from bioaware.core.log import info
 from bioaware.core.checkpoint import fingerprint, load_checkpoint, save_checkpoint
+from bioaware.core.processes import ProcessGroup
 from bioaware.core.rundir import RunDir
 from bioaware.train.tasks import Task, Validator
 
@@ -69,7 +70,7 @@ def batch_order(n: int, batch_size: int, generator: torch.Generator,
 
 def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunDir, config: dict,
         max_batches: int | None = None, train_y: torch.Tensor | None = None,
-        validate: Validator | None = None) -> int:
+        validate: Validator | None = None, processes: ProcessGroup = ProcessGroup()) -> int:
     """Train `task` for `t.epochs` epochs, resuming from its checkpoint in `run` if there is one.
 
     Batches are drawn in an order fixed by (seed, epoch); the encoder's random generator is part
@@ -78,7 +79,8 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
     also get the batch's labels from `train_y`; tasks with `one_label_batches` get batches of one label
     each. With `validate` (its check every `t.select_every` batches and at the end) the best model seen is kept
     in `<phase>.best.ckpt` and becomes the phase's checkpoint when training ends, after the validator's `finish`
-    and the task's `keep_selected()`. Returns the step reached.
+    and the task's `keep_selected()`. Among `processes` (torchrun) each trains its share of every batch
+    and only process 0 writes. Returns the step reached.
     """
     n_batches = math.ceil(len(train_x) / t.batch_size)
     total = total_batches(len(train_x), t)
@@ -94,10 +96,14 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
         if step >= total:
             info(f"{task.phase}: already trained ({step} batches) in {run.path}")
             return step
-        run.forget_after(task.phase, step)
-        info(f"{task.phase}: resuming from {ckpt} at batch {step} of {total}")
+        if processes.writer:
+            run.forget_after(task.phase, step)
+            info(f"{task.phase}: resuming from {ckpt} at batch {step} of {total}")
+    task.group = processes
 
     def save() -> None:
+        if not processes.writer:
+            return
         save_checkpoint(ckpt, {"task": task.state_dict(), "rng": generator.get_state(), "step": step,
                                "fingerprint": fingerprint(config), "best": best})
 
@@ -114,7 +120,7 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
     stop_at = total if max_batches is None else min(total, step + max_batches)
     task.model.train()
     with stop_requests() as stop, tqdm(total=total, initial=step, desc=task.phase, unit="batch",
-                                       dynamic_ncols=True, mininterval=1.0) as bar:
+                                       dynamic_ncols=True, mininterval=1.0, disable=not processes.writer) as bar:
         order_epoch, order = -1, None
         while step < stop_at:
             epoch, b = divmod(step, n_batches)
@@ -126,12 +132,14 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
                 group["lr"] = learning_rate(base, t.lr_schedule, step, total)
             index = order[b * t.batch_size:(b + 1) * t.batch_size]
             task.progress = step / total
+            task.shard, task.share = processes.share(len(index))
             loss = task.train_batch(train_x[index], generator, train_y[index]) if task.supervised \
                 else task.train_batch(train_x[index], generator)
             losses = loss if isinstance(loss, dict) else {"loss": loss}  # GANs report each network's loss too
             step += 1
-            run.log({"phase": task.phase, "kind": "train", "epoch": epoch, "step": step, **losses,
-                     "lr": task.optimizer.param_groups[0]["lr"]})
+            if processes.writer:
+                run.log({"phase": task.phase, "kind": "train", "epoch": epoch, "step": step, **losses,
+                         "lr": task.optimizer.param_groups[0]["lr"]})
             bar.update()
             bar.set_postfix({k: f"{v:.4g}" for k, v in losses.items()}, refresh=False)
             if validate is not None and (step % t.select_every == 0 or step == total):

@@ -12,6 +12,7 @@ from typing import Callable
 import torch
 
 from bioaware.core.errors import BioawareError
+from bioaware.core.processes import ProcessGroup
 from bioaware.core.metrics import normalised_mse, spike_mse
 from bioaware.core.config import ModelSection, TemporalSection, TrainSection
 from bioaware.data.encoders import add_noise, latency_decode, latency_encode, rate_encode
@@ -60,6 +61,11 @@ class Task:
     one_label_batches = False  # true: every training batch holds images of one label (`loop.batch_order`)
     shape: tuple = (1, 28, 28)  # (C, H, W) of one image
     progress = 0.0  # the fraction of its batches trained so far (set by the training loop before each batch)
+    # trains across processes (torchrun): train_batch draws the whole batch's randomness, then trains on `shard`
+    shardable = False
+    shard = slice(None)  # this process's share of the batch (set by the training loop)
+    share = 1.0  # … its size over the batch's
+    group = ProcessGroup()  # the processes training together (set by the training loop)
 
     def to(self, device: str) -> "Task":
         """Move the model (and so its optimiser's parameters) to `device`."""
@@ -84,8 +90,11 @@ class Task:
         """One optimiser step on `loss`; returns its value."""
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
+        value = loss.item()
+        if self.group.world > 1:  # the batch's gradient: the processes' shares, summed by their weight
+            value = self.group.combine(self.model.parameters(), value, self.share)
         self.optimizer.step()
-        return loss.item()
+        return value
 
     def train_batch(self, images: torch.Tensor, generator: torch.Generator) -> float:
         raise NotImplementedError
@@ -137,6 +146,8 @@ class SpikingAutoencoderTask(Task):
     state carried forward but not differentiated (T updates per batch, as in the paper).
     """
 
+    shardable = True
+
     def __init__(self, m: ModelSection, t: TrainSection, phase: str = "snn"):
         self.phase, self.m, self.t = phase, m, t
         p = LIFParameters(m.leak, m.v_th, m.surrogate_slope)
@@ -148,7 +159,7 @@ class SpikingAutoencoderTask(Task):
         return rate_encode(self.m.encoder, images, self.m.steps, self.m.max_rate, generator)
 
     def train_batch(self, images, generator):
-        spikes = self.encode(images, generator)
+        spikes = self.encode(images, generator)[:, self.shard]
         if self.t.update == "bptt":
             out = self.model(spikes)
             return self._update(masked_membrane_loss(out.out_v, out.out_z, spikes, self.m.v_th, self.t.mask))
@@ -213,6 +224,7 @@ class AnnAutoencoderTask(Task):
     reconstructs 1 − x, with `noise` η its inputs are noisy and its targets clean."""
 
     spiking = False
+    shardable = True
 
     def __init__(self, m: ModelSection, optimizer: str, lr: float, weight_decay: float, phase: str,
                  invert: bool = False, noise: float = 0.0):
@@ -224,7 +236,8 @@ class AnnAutoencoderTask(Task):
         return 1.0 - x if self.invert else x
 
     def train_batch(self, images, generator):
-        out = self.model(self._code(add_noise(images, self.noise, generator).to(self.device)))
+        noisy, images = add_noise(images, self.noise, generator)[self.shard], images[self.shard]
+        out = self.model(self._code(noisy.to(self.device)))
         return self._update(0.5 * (out - self._code(images.to(self.device))).pow(2).sum() / len(images))
 
     @torch.no_grad()
