@@ -89,6 +89,7 @@ class AudioSynthesisTask(Task):
     (code [T, B, H] for the figures, images [B, 784] in [0, 1])."""
 
     supervised = True  # the training "labels" are the clips' target codes
+    shardable = True
 
     def target_code(self, images: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
@@ -159,9 +160,9 @@ class SpikingAudiocoderTask(AudioSynthesisTask):
         return self.autoencoder.code(images, self.audio.hidden_steps, self.seed + 5)
 
     def train_batch(self, features, generator, code):
-        _, hidden_z, hidden_v = self.model.encode(self.encode(features, generator))
-        return self._update(masked_membrane_loss(hidden_v, hidden_z, repeated(code, self.m.steps), self.m.v_th,
-                                                 self.t.mask))
+        _, hidden_z, hidden_v = self.model.encode(self.encode(features, generator)[:, self.shard])
+        return self._update(masked_membrane_loss(hidden_v, hidden_z, repeated(code[self.shard], self.m.steps),
+                                                 self.m.v_th, self.t.mask))
 
     def synthesise(self, features, generator):
         out = self.model(self.encode(features, generator))
@@ -225,6 +226,7 @@ class AnnAudiocoderTask(AudioSynthesisTask):
         return quantise(self.image_code.code(images), self.levels)
 
     def train_batch(self, features, generator, code):
+        features, code = features[self.shard], code[self.shard]
         return self._update(0.5 * (self.model(features) - code).pow(2).sum() / len(features))
 
     def synthesise(self, features, generator):
