@@ -157,15 +157,18 @@ def cmd_export(args) -> int:
 
 def cmd_simulate(args) -> int:
     if _is_nir_file(args.run):
+        if args.cluster:
+            raise BioawareError(f"{args.run}: --cluster splits a run's test images over workers; a NIR file's input "
+                                "runs in one process, so leave it out")
         return _simulate_nir_file(args)
     from bioaware.compare.test_set import simulate_test_set
 
     r = simulate_test_set(Path(args.run), images=args.images, device=args.device or "cpp_standalone",
-                          dt_factor=args.dt_factor,
-                          order=args.order, copies=args.copies)
+                          dt_factor=args.dt_factor, order=args.order, copies=args.copies, cluster=args.cluster)
     print(f"{r['run']}: {r['images']} test images in Brian2 ({r['device']}, dt {r['dt_ms']:g} ms, {r['order']} order, "
-          f"{r['copies']} copies × {r['windows']} windows): MSE {r['mse']:.4f}, Spike-MSE {r['spike_mse']:.3f}, "
-          f"{r['images_per_second']:.0f} images/s including build ({r['images_per_simulation_second']:.0f} without)")
+          f"{r['shards']} shard(s) × {r['copies']} copies × {r['windows']} windows): MSE {r['mse']:.4f}, "
+          f"Spike-MSE {r['spike_mse']:.3f}, {r['images_per_second']:.0f} images/s including build "
+          f"({r['images_per_simulation_second']:.0f} without)")
     return 0
 
 
@@ -230,7 +233,7 @@ def cmd_compare(args) -> int:
 
     steps = tuple(_factor(f) for f in args.dt_factors.split(",")) if args.dt_factors else None
     family = family_of(open_run(Path(args.run))[1]).name
-    print(f"report: {compare_family_run(family, Path(args.run), args.images, steps, args.device)}")
+    print(f"report: {compare_family_run(family, Path(args.run), args.images, steps, args.device, args.cluster)}")
     return 0
 
 
@@ -399,6 +402,8 @@ def parser() -> argparse.ArgumentParser:
                    help="Brian2 dt as a fraction of the training step")
     m.add_argument("--order", choices=["exact", "matched"], default="exact", help="update order (default exact)")
     m.add_argument("--copies", type=_positive_int, default=100, help="parallel network copies per build (default 100)")
+    m.add_argument("--cluster", metavar="local[:N]|tcp://HOST:PORT",
+                   help="split the test images over a Dask cluster's workers: local[:N] or tcp://HOST:PORT")
     m.set_defaults(func=cmd_simulate)
     c = sub.add_parser("compare", help="trained (discrete-time) model vs exact Brian2 dynamics on the same spikes")
     c.add_argument("run", help="run directory, e.g. runs/roy_ae_mnist")
@@ -408,6 +413,8 @@ def parser() -> argparse.ArgumentParser:
                    "for temporal-coding models, in time units (default 0.01,0.001)")
     c.add_argument("--device", default="runtime", help="Brian2 device: runtime, cython, cpp_standalone, "
                    "cuda_standalone, genn (default runtime)")
+    c.add_argument("--cluster", metavar="local[:N]|tcp://HOST:PORT",
+                   help="split the test images over a Dask cluster's workers: local[:N] or tcp://HOST:PORT")
     c.set_defaults(func=cmd_compare)
     a = sub.add_parser("analyse", help="temporal-coding runs: SVM on hidden spike times vs pixels, t-SNE, "
                        "interpolation, spike-time and weight histograms")

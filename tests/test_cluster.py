@@ -47,3 +47,35 @@ def test_cluster_addresses_are_checked(spec, message):
 
     with pytest.raises(BioawareError, match=message):
         open_client(spec)
+
+
+@pytest.mark.slow
+def test_a_simulation_split_over_workers_gives_the_single_process_spikes(tiny_trained_run):
+    """The trained tiny autoencoder's first 30 test images on cpp_standalone: in one process, and in three shards on a
+    LocalCluster of three workers (each compiling its own project): the same spikes in every layer, image by image."""
+    import numpy as np
+
+    from bioaware.brian.network import simulate
+    from bioaware.brian.sharded import simulate_on_cluster
+    from bioaware.core.timebase import TRAINING_DT
+    from bioaware.families.export import trained_test_spikes
+
+    task, _, spikes = trained_test_spikes(tiny_trained_run, 30)
+    layers = task.model.layer_specs()
+    x = spikes.numpy()
+    one = simulate(layers, TRAINING_DT, x, 0.1 * TRAINING_DT, device="cpp_standalone", max_copies=8)
+    split = simulate_on_cluster(layers, TRAINING_DT, x, 0.1 * TRAINING_DT, "local:3", device="cpp_standalone",
+                                max_copies=8)
+    assert split.shards == 3 and split.copies == 8
+    for layer in ("hidden", "reconstruction"):
+        expected = one.counts(layer, x.shape[0], TRAINING_DT)
+        assert expected.sum() > 0 and np.array_equal(split.counts(layer, x.shape[0], TRAINING_DT), expected), layer
+
+
+def test_simulate_refuses_a_cluster_for_a_nir_file(tmp_path, capsys):
+    from bioaware.cli import main
+
+    graph = tmp_path / "g.nir"
+    graph.write_bytes(b"")
+    assert main(["simulate", str(graph), "--cluster", "local:2"]) == 2
+    assert "--cluster splits a run's test images" in capsys.readouterr().err

@@ -39,6 +39,7 @@ class BrianRun:
     window_steps: int  # training steps per window (steps of the image + WINDOW_GAP)
     run_seconds: float  # the simulation itself, without code generation and compilation
     traces: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)  # name → (t in s, v [k, t])
+    shards: int = 1  # one process ran all images
 
     def placed(self, name: str, dt: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Spikes of a layer as (image, neuron, time in training steps of `dt` s from its window's start)."""

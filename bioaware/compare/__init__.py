@@ -22,13 +22,20 @@ REPORTS = {
 }
 
 
+SHARDED = {"rate_autoencoder", "audiocoder"}  # the reports whose Brian2 runs split their images over a cluster
+
+
 def compare_family_run(family: str, run_dir: Path, images: int, steps: tuple[float, ...] | None = None,
-                       device: str = "runtime") -> Path:
-    """Write the comparison report of a run of `family`; returns the page's path."""
+                       device: str = "runtime", cluster: str | None = None) -> Path:
+    """Write the comparison report of a run of `family` (with `cluster`: its Brian2 runs split over the cluster's
+    workers); returns the page's path."""
     if family not in REPORTS:
         raise BioawareError(f"{run_dir}: there is no Brian2 comparison for {family} runs yet")
+    if cluster and family not in SHARDED:
+        raise BioawareError(f"{run_dir}: compare --cluster splits the images of {' and '.join(sorted(SHARDED))} runs; "
+                            f"run this {family} comparison without it")
     module, function, default = REPORTS[family]
     ensure_writable(Path(run_dir) / "compare")
     report = getattr(importlib.import_module(f"bioaware.compare.{module}"), function)
-    report(Path(run_dir), images, steps or default, device)
+    report(Path(run_dir), images, steps or default, device, **({"cluster": cluster} if cluster else {}))
     return Path(run_dir) / "compare" / "report.html"

@@ -19,7 +19,7 @@ from bioaware.train.audiocoder import count_pixels
 
 
 def compare_audio(run_dir: Path, images: int = 20, factors: tuple[float, ...] = (1.0, 0.1, 0.01),
-                  device: str = "runtime", seed: int = 0) -> dict:
+                  device: str = "runtime", seed: int = 0, cluster: str | None = None) -> dict:
     """compare_run, judged by the run's classifier (trained when the run was tested)."""
     run, cfg, _ = open_run(Path(run_dir))
     if not (run.path / CACHE_NAME).is_file():
@@ -35,4 +35,4 @@ def compare_audio(run_dir: Path, images: int = 20, factors: tuple[float, ...] = 
         scores = synthesis_metrics(pixels, paired, labels, data.train_images, data.train_y, classifier)
         return {key: scores[key] for key in ("mse_nearest_of_label", "recognised", "read_as_spoken")}
 
-    return compare_run(Path(run_dir), images, factors, device, seed, judge=judge)
+    return compare_run(Path(run_dir), images, factors, device, seed, judge=judge, cluster=cluster)

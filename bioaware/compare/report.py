@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from bioaware.brian.network import simulate
+from bioaware.brian.sharded import simulate_on_cluster
 from bioaware.check.conformance import check_graph
 from bioaware.agreement.figures import membrane_overlay, raster_overlay
 from bioaware.core.page import html_page, html_table
@@ -32,9 +33,11 @@ from bioaware.core.rundir import RunDir, atomic_write_text
 
 
 def compare_run(run_dir: Path, images: int = 20, factors: tuple[float, ...] = (1.0, 0.1, 0.01),
-                device: str = "runtime", seed: int = 0, judge: Callable[[np.ndarray], dict] | None = None) -> dict:
+                device: str = "runtime", seed: int = 0, judge: Callable[[np.ndarray], dict] | None = None,
+                cluster: str | None = None) -> dict:
     """Compare and write report.json, report.html and figures; returns the report. `judge`, when given, scores the
-    output spike counts [T, images, 784] of the trained model and of every Brian2 run (e.g. recognisability)."""
+    output spike counts [T, images, 784] of the trained model and of every Brian2 run (e.g. recognisability);
+    with `cluster` every Brian2 run splits the images over its workers (`bioaware.brian.sharded`)."""
     task, x_img, spikes = trained_test_spikes(run_dir, images, seed)
     with torch.no_grad():
         out = task.model(spikes)
@@ -49,8 +52,12 @@ def compare_run(run_dir: Path, images: int = 20, factors: tuple[float, ...] = (1
     watched = [int(n) for n in np.argsort(-out.out_z[:, 0].sum(0).numpy())[:3]]
     for label, factor, order in [("matched", 1.0, "matched")] + [(f"exact dt={f:g}·Δt", f, "exact") for f in factors]:
         start = time.perf_counter()
-        run = simulate(layers, TRAINING_DT, x, TRAINING_DT * factor, order=order, device=device,
-                       record_v={"reconstruction": watched})
+        if cluster:
+            run = simulate_on_cluster(layers, TRAINING_DT, x, TRAINING_DT * factor, cluster, order=order,
+                                      device=device, record_v={"reconstruction": watched})
+        else:
+            run = simulate(layers, TRAINING_DT, x, TRAINING_DT * factor, order=order, device=device,
+                           record_v={"reconstruction": watched})
         traces[label] = run.traces["reconstruction"]
         seconds = time.perf_counter() - start
         counts = {name: run.counts(name, steps, TRAINING_DT) for name in reference}
