@@ -81,9 +81,10 @@ def simulate_on_cluster(layers: list[DenseSpikingLayer], dt: float, spikes: np.n
         workers = max(1, len(client.scheduler_info()["workers"]))
         key = graph_key(layers, dt, sim_dt, order, device)
         shards = [index for index in np.array_split(np.arange(spikes.shape[1]), workers) if len(index)]
-        futures = [client.submit(simulate_shard, layers, dt, spikes[:, index], sim_dt, order, device, max_copies,
+        parts = client.scatter([spikes[:, index] for index in shards])  # each shard's spikes go to its worker once
+        futures = [client.submit(simulate_shard, layers, dt, part, sim_dt, order, device, max_copies,
                                  record_v if k == 0 else None, key, pure=False, retries=1)
-                   for k, index in enumerate(shards)]
+                   for k, part in enumerate(parts)]
         wait(futures)
         results = client.gather(futures)
     return ShardedRun({layer.name: np.concatenate([r["counts"][layer.name] for r in results], axis=1)
