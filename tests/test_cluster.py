@@ -79,3 +79,39 @@ def test_simulate_refuses_a_cluster_for_a_nir_file(tmp_path, capsys):
     graph.write_bytes(b"")
     assert main(["simulate", str(graph), "--cluster", "local:2"]) == 2
     assert "--cluster splits a run's test images" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_run_whose_worker_dies_resumes_from_its_checkpoint(tmp_path, write_toml):
+    """The worker process training a cell is killed (SIGKILL) after the run's first checkpoint: its training process
+    saves a checkpoint and ends, Dask runs the cell again on the restarted worker, and it resumes to the results of
+    an uninterrupted run."""
+    import os
+    import signal
+    import threading
+    import time
+
+    import psutil
+
+    from bioaware.families.sweep import sweep
+
+    config = write_toml(TINY.replace("train_limit = 64", "train_limit = 1600").replace("hidden = 8", "hidden = 64")
+                        .replace("steps = 5", "steps = 15").replace("batch_size = 32", "batch_size = 32\nepochs = 6\n"
+                                                                      "checkpoint_every = 10"))
+    reference = sweep(config, ["model.leak=0.1"], out_root=tmp_path / "here")[0]
+    run = tmp_path / "dask" / "cfg_leak0p1"
+    done = {}
+    thread = threading.Thread(target=lambda: done.update(
+        runs=sweep(config, ["model.leak=0.1"], out_root=tmp_path / "dask", cluster="local:1")))
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not (run / "snn.ckpt").is_file() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    trainer = next(p for p in psutil.process_iter(["cmdline"]) if str(run) in " ".join(p.info["cmdline"] or [])
+                   and "train" in (p.info["cmdline"] or []))
+    os.kill(trainer.parent().pid, signal.SIGKILL)  # the Dask worker
+    thread.join(300)
+    assert done["runs"] == [run]
+    assert "resuming from" in (run / "train.log").read_text()
+    assert json.loads((run / "results.json").read_text())["results"] == \
+        json.loads((reference / "results.json").read_text())["results"]

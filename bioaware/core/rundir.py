@@ -127,6 +127,19 @@ class RunDir:
         finally:
             handle.close()
 
+    def wait_until_free(self, seconds: float) -> bool:
+        """Wait up to `seconds` until no process holds this directory's lock; returns whether it is free."""
+        deadline = time.monotonic() + seconds
+        while True:
+            with open(self.path / ".lock", "a+") as handle:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True  # closing the file releases it
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        return False
+            time.sleep(0.5)
+
     def set_aside(self) -> Path | None:
         """Move everything of an earlier run here (checkpoints, metrics, results, figures, reports) into a new
         sibling folder `<name>.previous-<time>`, and return it (None: nothing to move). Nothing is deleted."""

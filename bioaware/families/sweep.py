@@ -66,9 +66,16 @@ def sweep(config: Path, axes: list[str], sets: list[str] = (), jobs: int = 1,
 def train_cell(config_text: str, run_dir: str, assignments: list[str], threads: int | None = None
                ) -> tuple[str, int]:
     """One grid point: its config (the text: nothing else is shipped to a worker) written into the run directory,
-    trained there by `bioaware train` in a process of its own; returns (run directory, exit code)."""
+    trained there by `bioaware train` in a process of its own; returns (run directory, exit code).
+
+    On Linux the training process gets SIGTERM when the process that started it dies (it saves a checkpoint after
+    its batch and exits), and a cell first waits for the run directory to be free: a cell whose worker died runs
+    again and resumes from that checkpoint."""
+    from bioaware.core.rundir import RunDir
+
     path = Path(run_dir)
     path.mkdir(parents=True, exist_ok=True)
+    RunDir(path).wait_until_free(120.0)
     (path / "sweep_config.toml").write_text(config_text)
     command = [sys.executable, "-m", "bioaware.cli", "train", str(path / "sweep_config.toml"), "--out", run_dir,
                "--set", f"run.name={json.dumps(path.name)}"]
@@ -76,7 +83,16 @@ def train_cell(config_text: str, run_dir: str, assignments: list[str], threads: 
         command += ["--set", assignment]
     env = {**os.environ, **({"OMP_NUM_THREADS": str(threads)} if threads else {})}
     with open(path / "train.log", "a") as log:
-        return run_dir, subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=env).returncode
+        return run_dir, subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=env,
+                                       preexec_fn=_end_with_parent if sys.platform == "linux" else None).returncode
+
+
+def _end_with_parent() -> None:
+    """In the training process before it starts (Linux): SIGTERM when its parent dies (prctl PR_SET_PDEATHSIG)."""
+    import ctypes
+    import signal
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
 
 
 def _on_cluster(cells: list[tuple], spec: str) -> list[tuple[str, int]]:
