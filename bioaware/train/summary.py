@@ -12,6 +12,7 @@ from bioaware.core.errors import BioawareError
 PAPER = {("mnist", 196, "snn"): 0.357, ("mnist", 196, "ann_sgd"): 0.226, ("mnist", 196, "ann_adam"): 0.122,
          ("fashion_mnist", 1024, "snn"): 0.140, ("fashion_mnist", 1024, "ann_sgd"): 0.418,
          ("fashion_mnist", 1024, "ann_adam"): 0.387, ("fashion_mnist", 512, "snn"): 0.178}
+KINDS = ("roy_ae", "conv_if_ae", "ann_ae")  # the models of Table 1
 HEADER = ["run", "model", "data", "hidden", "T", "leak", "slope", "update", "mask", "epochs", "lr",
           "test MSE", "Spike-MSE", "paper MSE"]
 
@@ -44,6 +45,10 @@ def collect(run_dirs: list[Path]) -> list[SummaryRow]:
         if not (run / "results.json").is_file():
             raise BioawareError(f"{run}: no results.json; the run has not finished (train it, or resume it)")
         cfg = json.loads((run / "config.json").read_text())
+        if cfg["model"]["kind"] not in KINDS:
+            raise BioawareError(f"{run}: model.kind = {cfg['model']['kind']!r}; summary tabulates the rate-coded "
+                                f"autoencoders ({', '.join(KINDS)}) beside Roy et al.'s Table 1: see this run's "
+                                "results with `bioaware evaluate`")
         for phase, r in json.loads((run / "results.json").read_text())["results"].items():
             rows.append(_row(run, cfg, phase, r))
     return rows
