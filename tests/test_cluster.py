@@ -83,9 +83,8 @@ def test_simulate_refuses_a_cluster_for_a_nir_file(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_a_run_whose_worker_dies_resumes_from_its_checkpoint(tmp_path, write_toml):
-    """The worker process training a cell is killed (SIGKILL) after the run's first checkpoint: its training process
-    saves a checkpoint and ends, Dask runs the cell again on the restarted worker, and it resumes to the results of
-    an uninterrupted run."""
+    """The worker process training a cell is killed (SIGKILL) after the run's first checkpoint: Dask runs the cell
+    again on the restarted worker, and it resumes to the results of an uninterrupted run."""
     import os
     import signal
     import threading
@@ -107,9 +106,14 @@ def test_a_run_whose_worker_dies_resumes_from_its_checkpoint(tmp_path, write_tom
     deadline = time.monotonic() + 120
     while not (run / "snn.ckpt").is_file() and time.monotonic() < deadline:
         time.sleep(0.05)
-    trainer = next(p for p in psutil.process_iter(["cmdline"]) if str(run) in " ".join(p.info["cmdline"] or [])
-                   and "train" in (p.info["cmdline"] or []))
-    os.kill(trainer.parent().pid, signal.SIGKILL)  # the Dask worker
+    def holds_the_lock(process) -> bool:
+        try:
+            return any(f.path == str(run / ".lock") for f in process.open_files())
+        except psutil.Error:
+            return False
+
+    worker = next(p for p in psutil.process_iter() if p.pid != os.getpid() and holds_the_lock(p))
+    os.kill(worker.pid, signal.SIGKILL)  # the Dask worker training the run
     thread.join(300)
     assert done["runs"] == [run]
     assert "resuming from" in (run / "train.log").read_text()

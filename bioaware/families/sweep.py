@@ -35,9 +35,9 @@ def sweep(config: Path, axes: list[str], sets: list[str] = (), jobs: int = 1,
     """Train `config` at every grid point (`--set` overrides in `sets` apply to all); returns the run directories.
 
     Each point runs `bioaware train` in its own process (log: <run>/train.log), `jobs` at a time here, or as one
-    task each on a Dask `cluster` (`bioaware.core.cluster`; a task whose worker dies runs again elsewhere and
-    resumes from the run's checkpoint); a point that fails is reported and the others go on; an interrupted sweep
-    resumes from every run's checkpoint.
+    task each on a Dask `cluster` (`bioaware.core.cluster`), trained inside the worker process, which keeps its
+    imports from run to run (a task whose worker dies runs again elsewhere and resumes from the run's checkpoint); a
+    point that fails is reported and the others go on; an interrupted sweep resumes from every run's checkpoint.
     """
     base = load_config(config, list(sets))
     grid = dict(parse_axis(a) for a in axes)
@@ -69,8 +69,8 @@ def train_cell(config_text: str, run_dir: str, assignments: list[str], threads: 
     trained there by `bioaware train` in a process of its own; returns (run directory, exit code).
 
     On Linux the training process gets SIGTERM when the process that started it dies (it saves a checkpoint after
-    its batch and exits), and a cell first waits for the run directory to be free: a cell whose worker died runs
-    again and resumes from that checkpoint."""
+    its batch and exits), and a cell first waits for the run directory to be free, so that a sweep started again at
+    once resumes from that checkpoint."""
     from bioaware.core.rundir import RunDir
 
     path = Path(run_dir)
@@ -85,6 +85,37 @@ def train_cell(config_text: str, run_dir: str, assignments: list[str], threads: 
     with open(path / "train.log", "a") as log:
         return run_dir, subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=env,
                                        preexec_fn=_end_with_parent if sys.platform == "linux" else None).returncode
+
+
+def train_in_worker(config_text: str, run_dir: str, assignments: list[str], threads: int | None = None
+                    ) -> tuple[str, int]:
+    """One grid point trained in this (worker) process, its output in <run>/train.log: what `train_cell` does,
+    without a new process's start-up. A worker that dies takes the training with it, and the lock with it; the
+    task's rerun resumes from the run's checkpoint. Returns (run directory, 0, or 2 for a refused run)."""
+    import contextlib
+    import traceback
+
+    import torch
+
+    from bioaware.core.errors import BioawareError
+    from bioaware.families.runs import run_training
+
+    path = Path(run_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "sweep_config.toml").write_text(config_text)
+    with open(path / "train.log", "a") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+        if threads:
+            torch.set_num_threads(threads)
+        try:
+            cfg = load_config(path / "sweep_config.toml", list(assignments) + [f"run.name={json.dumps(path.name)}"])
+            run_training(cfg, path)
+            return run_dir, 0
+        except BioawareError as exc:
+            print(f"bioaware: error: {exc}")
+            return run_dir, 2
+        except Exception:  # reported in the run's log, as `bioaware train` would print it
+            traceback.print_exc()
+            return run_dir, 1
 
 
 def _end_with_parent() -> None:
@@ -105,7 +136,7 @@ def _on_cluster(cells: list[tuple], spec: str) -> list[tuple[str, int]]:
     client, threads = open_client(spec)
     with client:
         info(f"sweep: {len(cells)} runs on {spec} ({len(client.scheduler_info()['workers'])} workers)")
-        futures = [client.submit(train_cell, *cell, threads, key=f"sweep-{Path(cell[1]).name}", pure=False,
+        futures = [client.submit(train_in_worker, *cell, threads, key=f"sweep-{Path(cell[1]).name}", pure=False,
                                  retries=2) for cell in cells]
         codes, failed = {}, 0
         with tqdm(total=len(cells), desc="sweep", unit="run") as bar:
