@@ -12,7 +12,7 @@ import torch
 from bioaware.compare.report import compare_run
 from bioaware.core.errors import BioawareError
 from bioaware.evaluation.audio_synthesis import synthesis_metrics
-from bioaware.evaluation.digit_classifier import CACHE_NAME, DigitClassifier
+from bioaware.evaluation.digit_classifier import CACHE_NAME, saved_digit_classifier
 from bioaware.families import load_data
 from bioaware.families.runs import open_run
 from bioaware.train.audiocoder import count_pixels
@@ -22,11 +22,9 @@ def compare_audio(run_dir: Path, images: int = 20, factors: tuple[float, ...] = 
                   device: str = "runtime", seed: int = 0, cluster: str | None = None) -> dict:
     """compare_run, judged by the run's classifier (trained when the run was tested)."""
     run, cfg, _ = open_run(Path(run_dir))
-    if not (run.path / CACHE_NAME).is_file():
+    classifier = saved_digit_classifier(run.path)
+    if classifier is None:
         raise BioawareError(f"{run.path}: no {CACHE_NAME}; finish training (the test metrics train it) first")
-    classifier = DigitClassifier()
-    classifier.load_state_dict(torch.load(run.path / CACHE_NAME, map_location="cpu", weights_only=True)["model"])
-    classifier.eval()
     data = load_data(cfg)
     labels, paired = data.test_y[:images], data.test_images[:images]
 

@@ -51,6 +51,16 @@ def accuracy(model: DigitClassifier, x: torch.Tensor, y: torch.Tensor) -> float:
     return float(batched(lambda chunk: model(chunk).argmax(1), x).eq(y).float().mean())
 
 
+def saved_digit_classifier(run_path: Path) -> DigitClassifier | None:
+    """The run's judging classifier as its test metrics left it in `run_path`, or None when there is none yet."""
+    path = Path(run_path) / CACHE_NAME
+    if not path.is_file():
+        return None
+    model = DigitClassifier()
+    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True)["model"])
+    return model.eval()
+
+
 def cached_digit_classifier(run_path: Path, data, seed: int = 0) -> tuple[DigitClassifier, float]:
     """The run's judging classifier and its test accuracy: loaded from `run_path/quality_classifier.pt`,
     or trained on `data`'s training images (all ten classes; MNIST or Fashion-MNIST) and saved there first."""

@@ -16,7 +16,7 @@ def speak_to_digit(run_dir: Path, wav: Path, out: Path, seed: int = 0) -> dict:
     from bioaware.core.figures import digit_png, speech_to_image_columns
     from bioaware.data.audio_pairs import filterbank
     from bioaware.data.spoken_digits import read_wav
-    from bioaware.evaluation.digit_classifier import CACHE_NAME, DigitClassifier
+    from bioaware.evaluation.digit_classifier import saved_digit_classifier
     from bioaware.families.runs import build_tasks, open_run, restore
 
     run, cfg, config = open_run(Path(run_dir))
@@ -32,11 +32,10 @@ def speak_to_digit(run_dir: Path, wav: Path, out: Path, seed: int = 0) -> dict:
         features = torch.from_numpy(spectrogram.reshape(1, -1))
         code, pixels = task.synthesise(features, torch.Generator().manual_seed(seed))
     reading = {}
-    if (run.path / CACHE_NAME).is_file():  # the classifier that judged the run's test clips
-        classifier = DigitClassifier()
-        classifier.load_state_dict(torch.load(run.path / CACHE_NAME, map_location="cpu", weights_only=True)["model"])
+    classifier = saved_digit_classifier(run.path)  # the classifier that judged the run's test clips
+    if classifier is not None:
         with torch.no_grad():
-            p = classifier.eval()(pixels).softmax(1)[0]
+            p = classifier(pixels).softmax(1)[0]
         reading = {"digit": int(p.argmax()), "probability": float(p.max())}
     digit_png(pixels[0].numpy(), Path(out))
     label = f"read as {reading['digit']} (p = {reading['probability']:.2f})" if reading else Path(wav).name
