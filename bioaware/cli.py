@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from bioaware.core.errors import BioawareError, Interrupted
+from bioaware.core.memory import reuse_freed_memory
 from bioaware.targets import TARGETS
 
 DEMO_TARGET = "spinnaker"  # needs no environment of its own: sPyNNaker's virtual board and PyNN on Brian2
@@ -462,6 +463,7 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    reuse_freed_memory()
     try:
         return args.func(args)
     except BioawareError as exc:

@@ -51,6 +51,22 @@ def test_psp_and_readout_are_their_filters():
     assert float(membrane_readout(impulse, 0.8)) == pytest.approx(float(torch.tanh(torch.tensor(0.8 ** 5))))
 
 
+def test_the_decoder_reads_out_the_weighted_sum_as_the_per_step_membrane():
+    """The readout is linear: one convolution of the decay-weighted sum of its inputs (bias counted Σ decay^(T−1−t)
+    times) gives the membrane of one convolution per step."""
+    from bioaware.models.fsvae import FSVAE, FSVAEParameters
+
+    torch.manual_seed(0)
+    model = FSVAE((8, 16), FSVAEParameters(steps=5, latent=12, k=3)).double()
+    z = (torch.rand(5, 3, 12, dtype=torch.float64) < 0.4).double()
+    x = model.from_latent(z)
+    x = x.reshape(*x.shape[:2], -1, model.side, model.side)
+    for layer in model.decoder:
+        x = layer(x)
+    per_step = torch.stack([model.readout(x_t) for x_t in x])
+    assert torch.allclose(model.decode(z), membrane_readout(per_step, 0.8), atol=1e-12)
+
+
 def test_a_tiny_fsvae_learns_real_digits_and_samples_from_its_prior(tmp_path, mnist_data):
     from bioaware.data.datasets import ImageData
     from bioaware.families import checked_config

@@ -98,8 +98,10 @@ def train_in_worker(config_text: str, run_dir: str, assignments: list[str], thre
     import torch
 
     from bioaware.core.errors import BioawareError
+    from bioaware.core.memory import reuse_freed_memory
     from bioaware.families.runs import run_training
 
+    reuse_freed_memory()
     path = Path(run_dir)
     path.mkdir(parents=True, exist_ok=True)
     (path / "sweep_config.toml").write_text(config_text)

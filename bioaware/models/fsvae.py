@@ -12,9 +12,10 @@ from typing import NamedTuple
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from bioaware.models.functional.fsvae import (bernoulli_pick, firing_probability, lif_multiplicative_reset, lif_step,
-                                              membrane_readout)
+                                              readout_weights)
 
 
 SCHEDULED_FROM = 5  # scheduled sampling replaces the prior's teacher-forced inputs only after this many steps
@@ -129,8 +130,12 @@ class FSVAE(nn.Module):
         x = x.reshape(*x.shape[:2], -1, self.side, self.side)
         for layer in self.decoder:
             x = layer(x)
-        potentials = self.readout(x.flatten(0, 1))
-        return membrane_readout(potentials.reshape(*x.shape[:2], *potentials.shape[1:]), self.p.readout_decay)
+        # The readout is linear, so its membrane Σ_t decay^(T−1−t)·readout(x[t]) is the readout of the weighted sum
+        # (bias counted Σ_t decay^(T−1−t) times): one convolution per image instead of one per step.
+        weights = readout_weights(x.shape[0], self.p.readout_decay, x)
+        membrane = F.conv2d(torch.tensordot(weights, x, dims=1), self.readout.weight, self.readout.bias * weights.sum(),
+                            padding=self.readout.padding)
+        return torch.tanh(membrane)
 
     def forward(self, images: torch.Tensor, generator: torch.Generator | None = None,
                 scheduled: float = 0.0) -> FSVAEOutput:

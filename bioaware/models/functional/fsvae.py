@@ -26,32 +26,33 @@ def lif_step(current: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | N
 
 class _ResetScan(torch.autograd.Function):
     """All T steps of :func:`lif_step` in one autograd node: the same spikes and gradients (through the reset too:
-    ∂u[t+1]/∂u[t] = τ·(1 − o[t]) − τ·u[t]·∂o[t]/∂u[t]), without a graph of T × 5 small operations."""
+    ∂u[t+1]/∂u[t] = τ·(1 − o[t]) − τ·u[t]·∂o[t]/∂u[t]). Each step is one fused multiply-add over the layer,
+    forward and backward; the rest are whole-window operations."""
 
     @staticmethod
     def forward(ctx, currents: torch.Tensor, tau: float, v_th: float, width: float):
         u = torch.empty_like(currents)
-        previous = torch.zeros_like(currents[0])
+        silent = torch.empty_like(currents)  # 1 − o[t]
+        u[0] = currents[0]
         for t in range(currents.shape[0]):
-            torch.add(currents[t], previous, alpha=tau, out=u[t])
-            previous = u[t].masked_fill(u[t] >= v_th, 0.0)
-        ctx.save_for_backward(u)
+            torch.lt(u[t], v_th, out=silent[t])
+            if t + 1 < currents.shape[0]:
+                torch.addcmul(currents[t + 1], u[t], silent[t], value=tau, out=u[t + 1])
+        ctx.save_for_backward(u, silent)
         ctx.params = (tau, v_th, width)
-        return (u >= v_th).to(currents.dtype)
+        return torch.sub(1.0, silent)
 
     @staticmethod
     def backward(ctx, grad_o: torch.Tensor):
-        (u,) = ctx.saved_tensors
+        u, silent = ctx.saved_tensors
         tau, v_th, width = ctx.params
-        x = u - v_th
-        slope = (x.abs() < width / 2).to(u.dtype).div_(width)  # the rectangular surrogate ∂o/∂u
-        keep = (x < 0).to(u.dtype).mul_(tau)  # τ·(1 − o[t])
-        grad = torch.empty_like(u)
-        later = torch.zeros_like(u[0])  # ∂L/∂u[t+1]
-        for t in range(u.shape[0] - 1, -1, -1):
-            through_spike = grad_o[t] - tau * u[t] * later
-            later = through_spike * slope[t] + keep[t] * later
-            grad[t] = later
+        inside = (u - v_th).abs_().lt_(width / 2)  # the rectangular surrogate ∂o/∂u, times the width
+        grad = grad_o * inside  # ∂L/∂u[t] through o[t] alone (× width)
+        if width != 1.0:
+            grad.div_(width)
+        carry = torch.addcmul(silent, u, inside, value=-1.0 / width, out=inside).mul_(tau)  # ∂u[t+1]/∂u[t]
+        for t in range(u.shape[0] - 2, -1, -1):
+            grad[t].addcmul_(carry[t], grad[t + 1])
         return grad, None, None, None
 
 
@@ -94,8 +95,11 @@ def psp(rates: torch.Tensor, tau_syn: float) -> torch.Tensor:
     return torch.stack(out)
 
 
+def readout_weights(steps: int, decay: float, like: torch.Tensor) -> torch.Tensor:
+    """decay^(T−1−t) for t = 0 … T−1: how much step t counts in the readout membrane (dtype, device of `like`)."""
+    return decay ** torch.arange(steps - 1, -1, -1, dtype=like.dtype, device=like.device)
+
+
 def membrane_readout(potentials: torch.Tensor, decay: float) -> torch.Tensor:
     """tanh(Σ_t decay^(T−1−t) · potentials[t]): the non-spiking output layer's image in [−1, 1]."""
-    steps = potentials.shape[0]
-    weights = decay ** torch.arange(steps - 1, -1, -1, dtype=potentials.dtype, device=potentials.device)
-    return torch.tanh(torch.tensordot(weights, potentials, dims=1))
+    return torch.tanh(torch.tensordot(readout_weights(potentials.shape[0], decay, potentials), potentials, dims=1))
