@@ -182,6 +182,10 @@ def test_the_exported_fsvae_runs_in_brian2_as_trained(tmp_path, monkeypatch):
                for r in matched["layers"].values())
     assert sum(r["spikes_trained"] for r in matched["layers"].values()) > 0
     assert len(report["brian2"]) == 2 and report["brian2"][1]["dt_ms"] == 0.5
+    # the run's judges rate Brian2's reconstructions and samples as the trained model's (same images, float64)
+    assert report["frechet_samples"]["classifier"] > 0 and report["frechet_reconstructions"]["autoencoder"] > 0
+    for kind in ("reconstructions", "samples"):
+        assert all(abs(d) < 1e-3 for d in matched[f"frechet_{kind}_delta"].values()), matched[f"frechet_{kind}_delta"]
     for name in ("encoder", "posterior", "prior", "decoder"):
         graph = nir.read(tmp_path / "export" / "fsvae" / f"{name}.nir")
         assert "one of its k output spikes" in graph.metadata["sampler"]

@@ -31,7 +31,7 @@ from bioaware.families.export import exported_graph, load_trained
 from bioaware.interchange.nir_graph import ParsedGraph, parse_graph, read_nir
 from bioaware.models.discrete_reference import run_layers
 from bioaware.models.fsvae_layers import decoder_layers, encoder_layers
-from bioaware.train.fsvae import to_model_scale, to_pixels
+from bioaware.train.fsvae import GREY, to_model_scale, to_pixels
 
 
 def _spike_trains(z: np.ndarray, dt: float) -> SpikeTrains:
@@ -73,7 +73,8 @@ def compare_fsvae(run_dir: Path, images: int = 8, factors: tuple[float, ...] = (
     task, config = load_trained(run_dir)
     model = task.model.eval()
     steps = model.p.steps
-    x01 = load_images(DataSection(**config["data"])).test_x[:images]
+    data = load_images(DataSection(**config["data"]))
+    x01 = data.test_x[:images]
     shape = task.shape
     x = to_model_scale(x01, shape)
     paths = {name: exported_graph(Path(run_dir), name=f"{name}.nir") for name in ("encoder", "decoder")}
@@ -131,6 +132,8 @@ def compare_fsvae(run_dir: Path, images: int = 8, factors: tuple[float, ...] = (
             matched_z = z
         info(f"{label}: MSE [-1,1] {row['mse_pm1']:.4f} (reference {report['reference_mse_pm1']:.4f}), z identical "
              f"{row['z_identical_fraction']:.4f}, image RMSE vs reference {row['image_rmse_vs_reference']:.2e}")
+    if shape == GREY:
+        _frechet_deltas(report, grid, samples, Path(run_dir), data, seed)
     out_dir = RunDir(Path(run_dir) / "compare").path
     reconstruction_grid(grid, out_dir / "images.png", f"{report['run']}: test images, trained model and Brian2",
                         shape)
@@ -142,6 +145,40 @@ def compare_fsvae(run_dir: Path, images: int = 8, factors: tuple[float, ...] = (
     atomic_write_text(out_dir / "report.json", json.dumps(report, indent=2) + "\n")
     atomic_write_text(out_dir / "report.html", _html(report))
     return report
+
+
+def _frechet_deltas(report: dict, grid: dict, samples: dict, run_dir: Path, data, seed: int) -> None:
+    """Each set of reconstructions and prior samples judged against all test images by the run's two judging
+    networks (classifier features, autoencoder codes): the Fréchet distances of the trained model's sets in
+    `report`, each Brian2 row's and its difference from the trained one's. With a few images these distances
+    carry a large small-sample bias: compare the rows with each other, not with the 5,000-sample figures."""
+    from bioaware.evaluation.digit_classifier import batched, cached_digit_classifier
+    from bioaware.evaluation.image_autoencoder import cached_image_autoencoder
+    from bioaware.evaluation.sample_quality import frechet_distance
+
+    judges = {"classifier": cached_digit_classifier(run_dir, data, seed)[0],
+              "autoencoder": cached_image_autoencoder(run_dir, data, seed)[0]}
+    real = {name: batched(judge.features, data.test_x).double().numpy() for name, judge in judges.items()}
+
+    def distances(images: np.ndarray) -> dict:
+        return {name: frechet_distance(batched(judge.features, torch.as_tensor(images).float()).double().numpy(),
+                                       real[name]) for name, judge in judges.items()}
+
+    report["frechet_reconstructions"] = distances(grid["trained"])
+    report["frechet_samples"] = distances(samples["trained decoder"])
+    for row in report["brian2"]:
+        for kind, images in (("reconstructions", grid[f"Brian2 {row['simulation']}"]),
+                             ("samples", samples[f"Brian2 {row['simulation']}"])):
+            fd = distances(images)
+            row[f"frechet_{kind}"] = fd
+            row[f"frechet_{kind}_delta"] = {n: fd[n] - report[f"frechet_{kind}"][n] for n in fd}
+
+
+def _deltas(row: dict) -> str:
+    if "frechet_samples_delta" not in row:
+        return "not judged (colour images)"
+    deltas = [row[f"frechet_{kind}_delta"] for kind in ("reconstructions", "samples")]
+    return ", ".join(f"{d['classifier']:+.2f} / {d['autoencoder']:+.2f}" for d in deltas)
 
 
 def _html(report: dict) -> str:
@@ -156,7 +193,7 @@ def _html(report: dict) -> str:
         summary.append([html.escape(row["simulation"]), f"{row['mse_pm1']:.4f}", f"{row['z_identical_fraction']:.4f}",
                         f"{row['image_rmse_vs_reference']:.2e}", f"{row['sample_rmse_vs_reference']:.2e}",
                         f"{row['synapses']['encoder']:,} / {row['synapses']['decoder']:,}",
-                        f"{s['encoder']:.1f} / {s['decoder']:.1f}", f"{row['peak_memory_mb']:.0f}"])
+                        f"{s['encoder']:.1f} / {s['decoder']:.1f}", f"{row['peak_memory_mb']:.0f}", _deltas(row)])
     return html_page(f"bioaware compare: {report['run']}",
                      f"<h1>{html.escape(report['run'])}: FSVAE vs Brian2</h1>"
                      f"<p>{report['images']} test images, {report['steps']} steps of {report['training_dt_ms']:g} ms, "
@@ -166,7 +203,8 @@ def _html(report: dict) -> str:
                      "encoder and decoder graphs, with the same draws for every row.</p>"
                      + html_table(["simulation", "MSE [−1, 1]", "z identical", "image RMSE vs ref.",
                                    "prior-sample RMSE vs ref.", "synapses enc. / dec.", "build+run s enc. / dec.",
-                                   "peak MB"], summary)
+                                   "peak MB", "Δ Fréchet distance vs trained: reconstructions, samples "
+                                   "(classifier / autoencoder)"], summary)
                      + html_table(header, rows)
                      + "<h2>Reconstructions</h2><img src='images.png' alt='reconstructions'>"
                      "<h2>Prior samples</h2><img src='samples.png' alt='prior samples'>"
