@@ -39,6 +39,15 @@ def test_a_refused_train_leaves_the_run_as_it_was(write_toml, tmp_path):
     assert run("evaluate", out).returncode == 0
 
 
+def test_an_interrupted_run_is_evaluated_and_drawn_from_its_checkpoint(write_toml, tmp_path):
+    out = tmp_path / "run"
+    assert run("train", write_toml(TINY), "--out", out, "--max-batches", "2").returncode == 0
+    assert not (out / "results.json").exists() and not (out / "figures" / "reconstruction_snn.png").exists()
+    evaluated = run("evaluate", out)
+    assert evaluated.returncode == 0 and "snn" in evaluated.stdout
+    assert (out / "figures" / "reconstruction_snn.png").is_file()
+
+
 def test_fresh_moves_the_earlier_run_aside_and_deletes_nothing(write_toml, tmp_path):
     out = tmp_path / "run"
     assert run("train", write_toml(TINY), "--out", out).returncode == 0
