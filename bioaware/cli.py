@@ -55,7 +55,8 @@ def cmd_train(args) -> int:
 
     cfg = load_config(args.config, args.set)
     run_dir = _run_dir(Path(args.config), cfg.run.name, args.out)
-    results = run_training(cfg, run_dir, fresh=args.fresh, max_batches=args.max_batches)
+    results = run_training(cfg, run_dir, fresh=args.fresh, max_batches=args.max_batches,
+                           until_epoch=args.until_epoch)
     if results:
         _print_results(results, run_dir, family_of(cfg))
     return 0
@@ -350,6 +351,8 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override a config key (repeatable), e.g. --set run.seed=1 --set model.leak=0.2")
     t.add_argument("--max-batches", type=_positive_int, help="stop after this many batches per model (resume later)")
+    t.add_argument("--until-epoch", type=_positive_int, metavar="E", help="stop each model at the end of epoch E of "
+                   "the run, counted from its start (resume later): slices a long schedule at the same epoch for all")
     t.set_defaults(func=cmd_train)
     w = sub.add_parser("sweep", help="train a config at every point of a grid of overrides, then tabulate",
                        epilog="e.g. bioaware sweep runs/comsa_ae_mnist.toml --grid model.hidden=8,16,32 "

@@ -75,6 +75,27 @@ def test_resume_repeats_the_uninterrupted_run(mnist_data, tmp_path):
     assert steps == list(range(1, 21))
 
 
+def test_until_epoch_stops_every_model_at_the_same_epoch_of_the_run(mnist_data, tmp_path):
+    """--until-epoch counts the run's epochs, not this call's batches: every phase stops at the end of that epoch,
+    a repeat call trains nothing, a later epoch (past the schedule: its end) goes on and finishes."""
+    cfg, data = tiny(100, 20, mnist_data, train={"epochs": 3}, baselines={"ann_adam": True})  # 5 batches an epoch
+    run = RunDir(tmp_path / "run")
+
+    def last_steps() -> dict[str, int]:
+        rows = [r for r in run.metrics() if r.get("kind") == "train"]
+        return {phase: max(r["step"] for r in rows if r["phase"] == phase) for phase in ("snn", "ann_adam")}
+
+    assert run_training(cfg, run.path, data=data, max_batches=2) == {}
+    assert run_training(cfg, run.path, data=data, until_epoch=1) == {}
+    assert last_steps() == {"snn": 5, "ann_adam": 5}
+    rows = len(run.metrics())
+    assert run_training(cfg, run.path, data=data, until_epoch=1) == {} and len(run.metrics()) == rows
+    assert run_training(cfg, run.path, data=data, until_epoch=2, max_batches=3) == {}
+    assert last_steps() == {"snn": 8, "ann_adam": 8}
+    assert set(run_training(cfg, run.path, data=data, until_epoch=9)) == {"snn", "ann_adam"}
+    assert last_steps() == {"snn": 15, "ann_adam": 15}
+
+
 def test_checkpoint_of_another_config_is_refused(mnist_data, tmp_path):
     cfg, data = tiny(40, 20, mnist_data)
     run_training(cfg, tmp_path / "run", data=data)

@@ -27,18 +27,20 @@ def build_tasks(cfg: Config) -> list[tuple[Task, TrainSection]]:
 
 
 def run_training(cfg: Config, run_dir: Path, fresh: bool = False, max_batches: int | None = None,
-                 data: ImageData | None = None) -> dict[str, dict]:
-    """Train and evaluate every task of `cfg` in `run_dir`; returns {phase: test metrics}. Launched by torchrun,
-    every process trains its share of each batch; process 0 alone writes, tests and returns the metrics."""
+                 data: ImageData | None = None, until_epoch: int | None = None) -> dict[str, dict]:
+    """Train and evaluate every task of `cfg` in `run_dir`; returns {phase: test metrics} of the tasks trained to
+    the end. Each task stops early after `max_batches` batches in this call or at the end of epoch `until_epoch`
+    (see :func:`fit`). Launched by torchrun, every process trains its share of each batch; process 0 alone writes,
+    tests and returns the metrics."""
     group = join_process_group(cfg.train.device)
     try:
         if group.world > 1:
             refuse_unshardable(cfg, group)
         if not group.writer:
-            return _train_share(cfg, RunDir(run_dir), max_batches, data, group)
+            return _train_share(cfg, RunDir(run_dir), max_batches, until_epoch, data, group)
         run = RunDir(run_dir)
         with run.lock():
-            return _train_locked(cfg, run, fresh, max_batches, data, group)
+            return _train_locked(cfg, run, fresh, max_batches, until_epoch, data, group)
     finally:
         group.close()
 
@@ -50,8 +52,8 @@ def refuse_unshardable(cfg: Config, group: ProcessGroup) -> None:
                             f"train across processes; run it without torchrun (this was {group.world} processes)")
 
 
-def _train_share(cfg: Config, run: RunDir, max_batches: int | None, data: ImageData | None,
-                 group: ProcessGroup) -> dict:
+def _train_share(cfg: Config, run: RunDir, max_batches: int | None, until_epoch: int | None,
+                 data: ImageData | None, group: ProcessGroup) -> dict:
     """A process other than 0: wait until process 0 has checked the run directory, then train this process's share
     of every batch (its checkpoints and metrics are process 0's to write)."""
     torch.manual_seed(cfg.run.seed)
@@ -60,11 +62,12 @@ def _train_share(cfg: Config, run: RunDir, max_batches: int | None, data: ImageD
     for task, train_cfg in build_tasks(cfg):
         train_x, train_y = task.training_set(data)
         task.init_from_data(train_x, train_y, cfg.run.seed)
-        fit(task, train_x, train_cfg, cfg.run.seed, run, cfg.to_dict(), max_batches, train_y, None, group)
+        fit(task, train_x, train_cfg, cfg.run.seed, run, cfg.to_dict(), max_batches, train_y, None, group,
+            until_epoch)
     return {}
 
 
-def _train_locked(cfg: Config, run: RunDir, fresh: bool, max_batches: int | None,
+def _train_locked(cfg: Config, run: RunDir, fresh: bool, max_batches: int | None, until_epoch: int | None,
                   data: ImageData | None, group: ProcessGroup = ProcessGroup()) -> dict[str, dict]:
     torch.manual_seed(cfg.run.seed)
     if fresh and (aside := run.set_aside()) is not None:
@@ -84,7 +87,8 @@ def _train_locked(cfg: Config, run: RunDir, fresh: bool, max_batches: int | None
         train_x, train_y = task.training_set(data)
         task.init_from_data(train_x, train_y, cfg.run.seed)
         validate = task.validator(data, run, cfg.run.seed) if train_cfg.select_every else None
-        reached = fit(task, train_x, train_cfg, cfg.run.seed, run, config, max_batches, train_y, validate, group)
+        reached = fit(task, train_x, train_cfg, cfg.run.seed, run, config, max_batches, train_y, validate, group,
+                      until_epoch)
         if reached < total_batches(len(train_x), train_cfg):
             continue
         results[task.phase] = task.test_metrics(data, cfg.train.batch_size, cfg.run.seed, run)

@@ -70,12 +70,14 @@ def batch_order(n: int, batch_size: int, generator: torch.Generator,
 
 def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunDir, config: dict,
         max_batches: int | None = None, train_y: torch.Tensor | None = None,
-        validate: Validator | None = None, processes: ProcessGroup = ProcessGroup()) -> int:
+        validate: Validator | None = None, processes: ProcessGroup = ProcessGroup(),
+        until_epoch: int | None = None) -> int:
     """Train `task` for `t.epochs` epochs, resuming from its checkpoint in `run` if there is one.
 
     Batches are drawn in an order fixed by (seed, epoch); the encoder's random generator is part
     of the checkpoint, so a resumed run repeats exactly what an uninterrupted one does.
-    `max_batches` stops (with a checkpoint) after that many batches in this call. Supervised tasks
+    `max_batches` stops (with a checkpoint) after that many batches in this call, `until_epoch` at the end of that
+    epoch of the run (counted from its first batch), whichever comes first. Supervised tasks
     also get the batch's labels from `train_y`; tasks with `one_label_batches` get batches of one label
     each. With `validate` (its check every `t.select_every` batches and at the end) the best model seen is kept
     in `<phase>.best.ckpt` and becomes the phase's checkpoint when training ends, after the validator's `finish`
@@ -95,6 +97,10 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
         step, best = state["step"], state.get("best")
         if step >= total:
             info(f"{task.phase}: already trained ({step} batches) in {run.path}")
+            return step
+        if until_epoch is not None and step >= until_epoch * n_batches:
+            info(f"{task.phase}: already trained to epoch {step / n_batches:g} ({step} batches of {total}) in "
+                 f"{run.path}; a later --until-epoch goes on")
             return step
         if processes.writer:
             run.forget_after(task.phase, step)
@@ -117,7 +123,7 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
             save_checkpoint(best_ckpt, {"task": task.state_dict(), "fingerprint": fingerprint(config)})
 
     base_lrs = [g["lr"] for g in task.optimizer.param_groups]
-    stop_at = total if max_batches is None else min(total, step + max_batches)
+    stop_at = min(total, step + (max_batches or total), (until_epoch or t.epochs) * n_batches)
     task.model.train()
     with stop_requests() as stop, tqdm(total=total, initial=step, desc=task.phase, unit="batch",
                                        dynamic_ncols=True, mininterval=1.0, disable=not processes.writer) as bar:
@@ -151,6 +157,9 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
                 save()
     for group, base in zip(task.optimizer.param_groups, base_lrs):
         group["lr"] = base
+    if step < total and processes.writer:
+        info(f"{task.phase}: stopped at batch {step} of {total} (epoch {step / n_batches:.3g} of {t.epochs}); the same "
+             f"command resumes it, `bioaware evaluate {run.path}` tests it as it is")
     if step == total and best is not None:
         if best["step"] != step:
             task.load_state_dict(load_checkpoint(best_ckpt, config)["task"])
