@@ -106,16 +106,10 @@ def cmd_demo(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from bioaware.families import family_of, load_data
-    from bioaware.families.runs import build_tasks, open_run, restore
+    from bioaware.families import family_of
+    from bioaware.families.runs import evaluate_run
 
-    run, cfg, config = open_run(Path(args.run))
-    data = load_data(cfg)
-    results = {}
-    for task, _ in build_tasks(cfg):
-        task = restore(task, run, config)
-        results[task.phase] = task.test_metrics(data, cfg.train.batch_size, cfg.run.seed, run)
-        task.figures(data, cfg.run.seed, run, results[task.phase])
+    run, cfg, results = evaluate_run(Path(args.run))
     _print_results(results, run.path, family_of(cfg))
     return 0
 

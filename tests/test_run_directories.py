@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from bioaware.core.rundir import STALE_TMP_SECONDS, atomic_write_text
+from bioaware.core.rundir import STALE_TMP_SECONDS, RunDir, atomic_write_text
 
 BIOAWARE = [sys.executable, "-m", "bioaware"]
 TINY = ("[data]\ndataset = 'mnist_5k'\ntrain_limit = 200\ntest_limit = 50\n[model]\nhidden = 16\nsteps = 5\n"
@@ -46,6 +46,8 @@ def test_an_interrupted_run_is_evaluated_and_drawn_from_its_checkpoint(write_tom
     evaluated = run("evaluate", out)
     assert evaluated.returncode == 0 and "snn" in evaluated.stdout
     assert (out / "figures" / "reconstruction_snn.png").is_file()
+    logged = [r for r in RunDir(out).metrics() if r.get("kind") == "evaluate"]  # the slice's metrics are kept
+    assert [(r["phase"], r["step"]) for r in logged] == [("snn", 2)] and f"{logged[0]['mse']:.4f}" in evaluated.stdout
 
 
 def test_fresh_moves_the_earlier_run_aside_and_deletes_nothing(write_toml, tmp_path):

@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from bioaware.core.log import info
-from bioaware.evaluation.fitting import cached_model, fit
+from bioaware.evaluation.fitting import cached_model, fit, load_cached
 
 CACHE_NAME = "quality_classifier.pt"
 
@@ -54,11 +54,7 @@ def accuracy(model: DigitClassifier, x: torch.Tensor, y: torch.Tensor) -> float:
 def saved_digit_classifier(run_path: Path) -> DigitClassifier | None:
     """The run's judging classifier as its test metrics left it in `run_path`, or None when there is none yet."""
     path = Path(run_path) / CACHE_NAME
-    if not path.is_file():
-        return None
-    model = DigitClassifier()
-    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True)["model"])
-    return model.eval()
+    return load_cached(path, DigitClassifier())[0] if path.is_file() else None
 
 
 def cached_digit_classifier(run_path: Path, data, seed: int = 0) -> tuple[DigitClassifier, float]:

@@ -34,13 +34,18 @@ def fit(model: nn.Module, batch_loss: Callable[[torch.Tensor], torch.Tensor], n:
     return model.eval()
 
 
+def load_cached(path: Path, model: nn.Module) -> tuple[nn.Module, dict]:
+    """(`model` with the weights saved in `path`, in eval mode; the scores saved beside them), loaded weights only."""
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    model.load_state_dict(state.pop("model"))
+    return model.eval(), state
+
+
 def cached_model(path: Path, model: nn.Module, train: Callable[[], tuple[nn.Module, dict]], what: str
                  ) -> tuple[nn.Module, dict]:
     """(model, its scores) loaded from `path` (weights only), or `train()`ed and saved there first."""
     if path.is_file():
-        state = torch.load(path, map_location="cpu", weights_only=True)
-        model.load_state_dict(state.pop("model"))
-        return model.eval(), state
+        return load_cached(path, model)
     info(f"training {what} (cached in {path})")
     model, scores = train()
     atomic_write(path, lambda tmp: torch.save({"model": model.state_dict(), **scores}, tmp))

@@ -118,11 +118,33 @@ def open_run(run_dir: Path) -> tuple[RunDir, Config, dict]:
     return run, cfg, config
 
 
-def restore(task: Task, run: RunDir, config: dict) -> Task:
-    """Load the task's trained state from its checkpoint in `run`."""
+def evaluate_run(run_dir: Path) -> tuple[RunDir, Config, dict[str, dict]]:
+    """(run, config, {phase: test metrics}) of every model of a finished or interrupted run, from its checkpoints;
+    draws the figures and logs each model's metrics in metrics.jsonl (kind "evaluate", at its checkpoint's batch),
+    so the slices of a long schedule leave their test metrics behind. Holds the run's lock while it writes."""
+    run, cfg, config = open_run(run_dir)
+    data = load_data(cfg)
+    results = {}
+    with run.lock():
+        for task, _ in build_tasks(cfg):
+            state = load_checkpoint(_checkpoint_of(task, run), config)
+            task.load_state_dict(state["task"])
+            step = state["step"]
+            results[task.phase] = task.test_metrics(data, cfg.train.batch_size, cfg.run.seed, run)
+            run.log({"phase": task.phase, "kind": "evaluate", "step": step, **results[task.phase]})
+            task.figures(data, cfg.run.seed, run, results[task.phase])
+    return run, cfg, results
+
+
+def _checkpoint_of(task: Task, run: RunDir) -> Path:
     ckpt = run.checkpoint(task.phase)
     if not ckpt.is_file():
         raise BioawareError(f"{ckpt}: missing; train first with `bioaware train <config>`")
-    task.load_state_dict(load_checkpoint(ckpt, config)["task"])
+    return ckpt
+
+
+def restore(task: Task, run: RunDir, config: dict) -> Task:
+    """Load the task's trained state from its checkpoint in `run`."""
+    task.load_state_dict(load_checkpoint(_checkpoint_of(task, run), config)["task"])
     return task
 
