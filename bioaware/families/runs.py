@@ -127,24 +127,25 @@ def evaluate_run(run_dir: Path) -> tuple[RunDir, Config, dict[str, dict]]:
     results = {}
     with run.lock():
         for task, _ in build_tasks(cfg):
-            state = load_checkpoint(_checkpoint_of(task, run), config)
-            task.load_state_dict(state["task"])
-            step = state["step"]
+            step = _load_trained_state(task, run, config)["step"]
             results[task.phase] = task.test_metrics(data, cfg.train.batch_size, cfg.run.seed, run)
             run.log({"phase": task.phase, "kind": "evaluate", "step": step, **results[task.phase]})
             task.figures(data, cfg.run.seed, run, results[task.phase])
     return run, cfg, results
 
 
-def _checkpoint_of(task: Task, run: RunDir) -> Path:
+def _load_trained_state(task: Task, run: RunDir, config: dict) -> dict:
+    """Load the task's trained state from its checkpoint in `run`; returns the checkpoint (its batch: "step")."""
     ckpt = run.checkpoint(task.phase)
     if not ckpt.is_file():
         raise BioawareError(f"{ckpt}: missing; train first with `bioaware train <config>`")
-    return ckpt
+    state = load_checkpoint(ckpt, config)
+    task.load_state_dict(state["task"])
+    return state
 
 
 def restore(task: Task, run: RunDir, config: dict) -> Task:
     """Load the task's trained state from its checkpoint in `run`."""
-    task.load_state_dict(load_checkpoint(_checkpoint_of(task, run), config)["task"])
+    _load_trained_state(task, run, config)
     return task
 
