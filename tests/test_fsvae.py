@@ -35,6 +35,53 @@ def test_the_fused_scan_gives_the_step_by_step_spikes_and_gradients():
     assert torch.allclose(g_fused, g_reference, atol=1e-12) and float((g_fused != 0).float().mean()) > 0.5
 
 
+@pytest.mark.parametrize("kind", ["conv", "conv held over the window", "linear"])
+@pytest.mark.parametrize("training", [True, False])
+def test_fused_tdbn_and_lif_equal_batch_norm_then_the_step_by_step_neuron(kind, training):
+    """On the CPU a layer's tdBN and LIF neuron run as one pass (numba kernels): the same spikes, gradients
+    (through the batch statistics too) and running statistics as torch's BatchNorm2d followed by the step-by-step
+    autograd neuron. A convolution of an input held over the window is computed and normalised once."""
+    import copy
+
+    from bioaware.models.fsvae import FSVAEParameters, SpikingLayer
+    from bioaware.models.functional.fsvae import lif_multiplicative_reset_reference
+
+    generator = torch.Generator().manual_seed(0)
+    steps, held = 6, kind == "conv held over the window"
+    if kind == "linear":
+        layer = SpikingLayer(torch.nn.Linear(30, 20), 20, FSVAEParameters(), alpha=2.0)
+        x = (torch.rand(steps, 40, 30, generator=generator) < 0.3).double()
+    else:
+        layer = SpikingLayer(torch.nn.Conv2d(3, 8, 3, 2, 1), 8, FSVAEParameters())
+        x = (torch.randn(40, 3, 8, 8, generator=generator) if held
+             else (torch.rand(steps, 40, 3, 8, 8, generator=generator) < 0.3)).double()
+    layer = layer.double()
+    with torch.no_grad():  # running statistics of these inputs (momentum None: the first batch's own)
+        layer.norm.momentum = None
+        layer(x, steps if held else 0)
+        layer.norm.momentum = 0.1
+    layer.train(training)
+    reference_layer = copy.deepcopy(layer)
+
+    def reference(x):
+        current = reference_layer.layer(x if held else x.flatten(0, 1))
+        current = current.expand(steps, *current.shape) if held else current.reshape(*x.shape[:2], *current.shape[1:])
+        return lif_multiplicative_reset_reference(reference_layer.norm(current), 0.25, 0.2)
+
+    x_fused, x_reference = x.clone().requires_grad_(), x.clone().requires_grad_()
+    fused, expected = layer(x_fused, steps if held else 0), reference(x_reference)
+    assert torch.equal(fused, expected) and 0.01 < float(fused.detach().mean()) < 0.6
+    w = torch.randn(fused.shape, dtype=torch.float64, generator=generator)
+    (fused * w).sum().backward()
+    (expected * w).sum().backward()
+    assert torch.allclose(x_fused.grad, x_reference.grad, atol=1e-12) and float(x_fused.grad.abs().max()) > 0.1
+    for ours, theirs in zip(layer.parameters(), reference_layer.parameters()):
+        assert torch.allclose(ours.grad, theirs.grad, atol=1e-10)
+    for ours, theirs in zip(layer.buffers(), reference_layer.buffers()):
+        assert torch.allclose(ours.double(), theirs.double(), atol=1e-14)
+    assert int(layer.norm.num_batches_tracked) == 1 + int(training)
+
+
 def test_the_sampler_picks_one_of_k_and_reports_their_mean():
     spikes = (torch.rand(4000, 2 * 5, generator=torch.Generator().manual_seed(0)) < 0.3).float()
     sample, probability = bernoulli_pick(spikes, 5, torch.Generator().manual_seed(1))

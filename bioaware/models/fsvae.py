@@ -16,6 +16,7 @@ from torch.nn import functional as F
 
 from bioaware.models.functional.fsvae import (bernoulli_pick, firing_probability, lif_multiplicative_reset, lif_step,
                                               readout_weights)
+from bioaware.models.functional.normalized_scan import batch_statistics, normalized_lif
 
 
 SCHEDULED_FROM = 5  # scheduled sampling replaces the prior's teacher-forced inputs only after this many steps
@@ -42,6 +43,32 @@ class TDBatchNorm(nn.BatchNorm2d):
         flat = x.flatten(0, 1) if x.dim() == 5 else x.reshape(steps * batch, x.shape[2], 1, 1)
         return super().forward(flat).reshape(x.shape)
 
+    def statistics(self, currents: torch.Tensor, repeats: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mean, 1/σ) per channel of currents [T, B, C, S], each counted `repeats` times: in training the batch's
+        own (the running statistics updated as BatchNorm2d updates them), in evaluation the running ones."""
+        if not self.training:
+            return self.running_mean, torch.rsqrt(self.running_var + self.eps)
+        mean, var = batch_statistics(currents)
+        with torch.no_grad():
+            self.num_batches_tracked.add_(1)
+            momentum = self.momentum if self.momentum is not None else 1.0 / float(self.num_batches_tracked)
+            n = repeats * currents.numel() // currents.shape[2]
+            self.running_mean.mul_(1 - momentum).add_(mean, alpha=momentum)
+            self.running_var.mul_(1 - momentum).add_(var * n / (n - 1), alpha=momentum)
+        return mean, torch.rsqrt(var + self.eps)
+
+
+def normalized_spikes(currents: torch.Tensor, norm: TDBatchNorm, steps: int, p: FSVAEParameters) -> torch.Tensor:
+    """Spikes [steps, B, C, …] of tdBN → LIF on currents [T_c, B, C, …] (T_c = 1: the same at every step). On the
+    CPU one fused pass (`normalized_lif`); elsewhere tdBN, then the LIF scan, as torch operations."""
+    if currents.device.type != "cpu":
+        return lif_multiplicative_reset(norm(currents.expand(steps, *currents.shape[1:])), p.tau, p.v_th)
+    flat = currents.reshape(*currents.shape[:3], -1)
+    mean, invstd = norm.statistics(flat, steps // flat.shape[0])
+    spikes = normalized_lif(flat, norm.weight, norm.bias, mean, invstd, steps, p.tau, p.v_th,
+                            batch_stats=norm.training)
+    return spikes.reshape(steps, *currents.shape[1:])
+
 
 class SpikingLayer(nn.Module):
     """A layer (conv, transposed conv or linear) → tdBN (scale α·V_th) → LIF: over the whole window at once, or
@@ -58,12 +85,11 @@ class SpikingLayer(nn.Module):
     def forward(self, x: torch.Tensor, steps: int = 0) -> torch.Tensor:
         """Spikes [T, B, …] for inputs [T, B, …], or for one input [B, …] held for `steps` steps (computed once)."""
         if steps:
-            current = self.layer(x)
-            current = current.unsqueeze(0).expand(steps, *current.shape)
+            current = self.layer(x).unsqueeze(0)
         else:
             current = self.layer(x.flatten(0, 1))
             current = current.reshape(*x.shape[:2], *current.shape[1:])
-        return lif_multiplicative_reset(self.norm(current), self.p.tau, self.p.v_th)
+        return normalized_spikes(current, self.norm, steps or len(current), self.p)
 
 
 class SpikingMLP(nn.Module):
