@@ -48,6 +48,12 @@ def test_an_interrupted_run_is_evaluated_and_drawn_from_its_checkpoint(write_tom
     assert (out / "figures" / "reconstruction_snn.png").is_file()
     logged = [r for r in RunDir(out).metrics() if r.get("kind") == "evaluate"]  # the slice's metrics are kept
     assert [(r["phase"], r["step"]) for r in logged] == [("snn", 2)] and f"{logged[0]['mse']:.4f}" in evaluated.stdout
+    assert not (out / "figures" / "test_metrics.png").exists()  # one point is no curve
+    assert run("train", write_toml(TINY), "--out", out, "--max-batches", "2").returncode == 0
+    assert run("evaluate", out).returncode == 0
+    logged = [r for r in RunDir(out).metrics() if r.get("kind") == "evaluate"]
+    assert [r["step"] for r in logged] == [2, 4]
+    assert (out / "figures" / "test_metrics.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_fresh_moves_the_earlier_run_aside_and_deletes_nothing(write_toml, tmp_path):

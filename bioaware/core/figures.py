@@ -66,6 +66,30 @@ def loss_curves(metrics: list[dict], path: Path) -> None:
     _panel_per_phase(metrics, "train", 4.0, path, draw)
 
 
+def test_curves(metrics: list[dict], path: Path, columns: int = 4) -> None:
+    """Test metrics against the batch of the checkpoint they measured (rows `bioaware evaluate` logged and the
+    final test), one panel per metric, one line per phase; drawn once some phase was tested at two batches."""
+    latest = {(r["phase"], r["step"]): r for r in metrics if r.get("kind") in ("evaluate", "test") and "step" in r}
+    if len({phase for phase, _ in latest}) == len(latest):
+        return
+    names = list(dict.fromkeys(k for r in latest.values() for k, v in r.items()
+                               if k != "step" and isinstance(v, (int, float)) and not isinstance(v, bool)))
+    rows = -(-len(names) // columns)
+    fig, axes = plt.subplots(rows, min(columns, len(names)), figsize=(3.2 * min(columns, len(names)), 2.6 * rows),
+                             squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        for phase in dict.fromkeys(phase for phase, _ in latest):
+            points = sorted((step, r[name]) for (p, step), r in latest.items() if p == phase and name in r)
+            if points:
+                ax.plot(*zip(*points), "o-", ms=3, label=phase)
+        ax.set(title=name, xlabel="batch")
+    for ax in axes.flat[len(names):]:
+        ax.axis("off")
+    axes.flat[0].legend(fontsize=7)
+    fig.tight_layout()
+    save_figure(fig, path)
+
+
 # What a phase's model-selection checks plot: the left axis's field and label, the right axis's fields (solid,
 # dashed), label and limits (None: fitted). GANs check sample quality; TTFS classifiers, decisions on held-out images.
 SELECTION_PLOTS = (("frechet_train", "Fréchet distance (training images)", ("recognised", "variety"),

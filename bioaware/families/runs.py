@@ -13,7 +13,7 @@ from bioaware.core.log import info
 from bioaware.core.processes import ProcessGroup, join_process_group
 from bioaware.core.checkpoint import load_checkpoint
 from bioaware.data.datasets import ImageData
-from bioaware.core.figures import loss_curves, selection_curves
+from bioaware.core.figures import loss_curves, selection_curves, test_curves
 from bioaware.train.loop import fit, total_batches
 from bioaware.core.rundir import RunDir
 from bioaware.families import checked_config, family_of, load_data
@@ -95,11 +95,13 @@ def _train_locked(cfg: Config, run: RunDir, fresh: bool, max_batches: int | None
         kept = [r for r in run.metrics() if r.get("phase") == task.phase and r.get("kind") == "kept"]
         if kept:
             results[task.phase] |= {"kept_batch": kept[-1]["step"], "of_batches": kept[-1]["of"]}
-        run.log({"phase": task.phase, "kind": "test", **results[task.phase]})
+        run.log({"phase": task.phase, "kind": "test", "step": results[task.phase].get("kept_batch", reached),
+                 **results[task.phase]})
         task.figures(data, cfg.run.seed, run, results[task.phase])
     metrics = run.metrics()
     loss_curves(metrics, run.figures / "loss.png")
     selection_curves(metrics, run.figures / "selection.png")
+    test_curves(metrics, run.figures / "test_metrics.png")
     if results:
         paper = family_of(cfg).paper
         run.write_json("results.json", {"results": results, **({"paper": paper} if paper else {})})
@@ -131,6 +133,7 @@ def evaluate_run(run_dir: Path) -> tuple[RunDir, Config, dict[str, dict]]:
             results[task.phase] = task.test_metrics(data, cfg.train.batch_size, cfg.run.seed, run)
             run.log({"phase": task.phase, "kind": "evaluate", "step": step, **results[task.phase]})
             task.figures(data, cfg.run.seed, run, results[task.phase])
+        test_curves(run.metrics(), run.figures / "test_metrics.png")
     return run, cfg, results
 
 
