@@ -2,8 +2,8 @@
 latent spikes (posterior and prior spiking MLPs), transposed-convolution LIF decoder with a membrane readout.
 
 Images enter as 32×32 in [−1, 1], the same analog image at each of T steps. Feed-forward layers compute their
-input for the whole window in one convolution or matmul; the latent sampler runs step by step (z[t] depends
-on z[t−1]).
+input for the whole window in one convolution or matmul (the first one once per image), then tdBN and the LIF
+neuron in one pass on the CPU; the latent sampler runs step by step (z[t] depends on z[t−1]).
 """
 
 from __future__ import annotations
