@@ -5,7 +5,7 @@
 
 Written with torch operations (`torch.nn.BatchNorm2d`, then the scan of
 :func:`~bioaware.models.functional.fsvae.lif_multiplicative_reset`), a layer's normalisation and neuron read and
-write its [T, B, C, …] tensors about 25 times per training step; here the forward pass reads the currents once
+write its [T, B, C, …] tensors once per operation and step; here the forward pass reads the currents once
 and writes the spikes and the membrane once, the backward pass reads the membrane and the currents twice. The
 normalised currents are never stored: the membrane and the currents are all the backward pass keeps.
 
@@ -140,7 +140,7 @@ class _NormalizedScan(torch.autograd.Function):
         held, batch, channels, size = currents.shape
         scale = weight.detach() * invstd
         shift = bias.detach() - mean * scale
-        params = np.array([tau, v_th, width / 2, 1.0 / width, 0.0, 1.0], dtype=_numpy(currents[:0]).dtype)
+        params = currents.new_tensor([tau, v_th, width / 2, 1.0 / width, 0.0, 1.0]).numpy()
         needs_grad = any(ctx.needs_input_grad[:3])
         spikes = currents.new_empty((steps, batch, channels, size))
         u = currents.new_empty((steps, batch, channels, size) if needs_grad else (0, 0, 0, 0))
