@@ -33,4 +33,4 @@ def compare_audio(run_dir: Path, images: int = 20, factors: tuple[float, ...] = 
         scores = synthesis_metrics(pixels, paired, labels, data.train_images, data.train_y, classifier)
         return {key: scores[key] for key in ("mse_nearest_of_label", "recognised", "read_as_spoken")}
 
-    return compare_run(Path(run_dir), images, factors, device, seed, judge=judge, cluster=cluster)
+    return compare_run(Path(run_dir), images, factors, device, seed, judge=judge, cluster=cluster, data=data)

@@ -34,11 +34,12 @@ from bioaware.core.rundir import RunDir, atomic_write_text
 
 def compare_run(run_dir: Path, images: int = 20, factors: tuple[float, ...] = (1.0, 0.1, 0.01),
                 device: str = "runtime", seed: int = 0, judge: Callable[[np.ndarray], dict] | None = None,
-                cluster: str | None = None) -> dict:
+                cluster: str | None = None, data=None) -> dict:
     """Compare and write report.json, report.html and figures; returns the report. `judge`, when given, scores the
     output spike counts [T, images, 784] of the trained model and of every Brian2 run (e.g. recognisability);
-    with `cluster` every Brian2 run splits the images over its workers (`bioaware.brian.sharded`)."""
-    task, x_img, spikes = trained_test_spikes(run_dir, images, seed)
+    with `cluster` every Brian2 run splits the images over its workers (`bioaware.brian.sharded`); `data` is the
+    run's data when the caller has loaded it already."""
+    task, x_img, spikes = trained_test_spikes(run_dir, images, seed, data)
     with torch.no_grad():
         out = task.model(spikes)
     steps = spikes.shape[0]

@@ -38,9 +38,9 @@ def load_trained(run_dir: Path) -> tuple[Task, dict]:
     return restore(task, run, config), config
 
 
-def trained_test_spikes(run_dir: Path, images: int, seed: int = 0):
+def trained_test_spikes(run_dir: Path, images: int, seed: int = 0, data=None):
     """(trained task, the images its first `images` test inputs should give back [N, 784], their input spikes
-    [T, N, features]).
+    [T, N, features]); `data` is the run's data when the caller has loaded it already.
 
     Every exact-dynamics run (simulate, compare, the Brian2 benchmark) feeds these same spikes,
     drawn from a generator of their own (seed + 3) so that they never repeat training or test draws.
@@ -50,7 +50,7 @@ def trained_test_spikes(run_dir: Path, images: int, seed: int = 0):
     from bioaware.families import checked_config, load_data
 
     task, config = load_trained(run_dir)
-    data = load_data(checked_config(config))
+    data = data or load_data(checked_config(config))
     return task, data.test_images[:images], task.encode(data.test_x[:images], torch.Generator().manual_seed(seed + 3))
 
 
