@@ -12,6 +12,7 @@ import time
 
 import pytest
 
+from bioaware.core import figures
 from bioaware.core.rundir import STALE_TMP_SECONDS, RunDir, atomic_write_text
 
 BIOAWARE = [sys.executable, "-m", "bioaware"]
@@ -54,6 +55,16 @@ def test_an_interrupted_run_is_evaluated_and_drawn_from_its_checkpoint(write_tom
     logged = [r for r in RunDir(out).metrics() if r.get("kind") == "evaluate"]
     assert [r["step"] for r in logged] == [2, 4]
     assert (out / "figures" / "test_metrics.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_the_test_metric_curves_draw_what_changed_between_checkpoints(tmp_path):
+    rows = [{"phase": phase, "kind": "evaluate", "step": step, "mse": mse, "n_test": 10000, "recognised": rec}
+            for phase, step, mse, rec in [("snn", 720, 0.09, 0.65), ("snn", 2160, 0.07, 0.64),
+                                          ("ann_vae", 720, 0.05, 0.38)]]
+    path = tmp_path / "test_metrics.png"
+    assert figures.test_curves(rows[:1] + rows[2:], path) == [] and not path.exists()  # one point per phase
+    assert figures.test_curves(rows, path) == ["mse", "recognised"]  # the test-set size never changed
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_fresh_moves_the_earlier_run_aside_and_deletes_nothing(write_toml, tmp_path):

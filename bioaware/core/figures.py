@@ -66,14 +66,21 @@ def loss_curves(metrics: list[dict], path: Path) -> None:
     _panel_per_phase(metrics, "train", 4.0, path, draw)
 
 
-def test_curves(metrics: list[dict], path: Path, columns: int = 4) -> None:
+def test_curves(metrics: list[dict], path: Path, columns: int = 4) -> list[str]:
     """Test metrics against the batch of the checkpoint they measured (rows `bioaware evaluate` logged and the
-    final test), one panel per metric, one line per phase; drawn once some phase was tested at two batches."""
+    final test), one panel per metric, one line per phase; drawn once some phase was tested at two batches.
+    Values that are the same in every row (test-set sizes, sample counts) get no panel. Returns the metrics drawn."""
     latest = {(r["phase"], r["step"]): r for r in metrics if r.get("kind") in ("evaluate", "test") and "step" in r}
     if len({phase for phase, _ in latest}) == len(latest):
-        return
-    names = list(dict.fromkeys(k for r in latest.values() for k, v in r.items()
-                               if k != "step" and isinstance(v, (int, float)) and not isinstance(v, bool)))
+        return []
+    values: dict[str, set] = {}
+    for r in latest.values():
+        for k, v in r.items():
+            if k != "step" and isinstance(v, (int, float)) and not isinstance(v, bool):
+                values.setdefault(k, set()).add(v)
+    names = [k for k, seen in values.items() if len(seen) > 1]
+    if not names:
+        return []
     rows = -(-len(names) // columns)
     fig, axes = plt.subplots(rows, min(columns, len(names)), figsize=(3.2 * min(columns, len(names)), 2.6 * rows),
                              squeeze=False)
@@ -88,6 +95,7 @@ def test_curves(metrics: list[dict], path: Path, columns: int = 4) -> None:
     axes.flat[0].legend(fontsize=7)
     fig.tight_layout()
     save_figure(fig, path)
+    return names
 
 
 # What a phase's model-selection checks plot: the left axis's field and label, the right axis's fields (solid,
