@@ -37,10 +37,13 @@ def run_training(cfg: Config, run_dir: Path, fresh: bool = False, max_batches: i
         if group.world > 1:
             refuse_unshardable(cfg, group)
         if not group.writer:
-            return _train_share(cfg, RunDir(run_dir), max_batches, until_epoch, data, group)
-        run = RunDir(run_dir)
-        with run.lock():
-            return _train_locked(cfg, run, fresh, max_batches, until_epoch, data, group)
+            results = _train_share(cfg, RunDir(run_dir), max_batches, until_epoch, data, group)
+        else:
+            run = RunDir(run_dir)
+            with run.lock():
+                results = _train_locked(cfg, run, fresh, max_batches, until_epoch, data, group)
+        group.barrier()  # the processes leave together: none tears the group down while process 0 still writes
+        return results
     finally:
         group.close()
 
