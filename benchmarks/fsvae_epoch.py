@@ -50,7 +50,8 @@ BATCH, PSP_TAU = 250, 2.0
 def plain_layer(layer: SpikingLayer, x: torch.Tensor) -> torch.Tensor:
     """One layer per time step, then tdBN over all steps, then the LIF neuron step by step."""
     current = torch.stack([layer.layer(x_t) for x_t in x])
-    return lif_multiplicative_reset_reference(layer.norm(current), layer.p.tau, layer.p.v_th)
+    return lif_multiplicative_reset_reference(layer.norm(current), layer.p.tau, layer.p.v_th,
+                                              centre=layer.p.surrogate_centre)
 
 
 def plain_forward(model: FSVAE, images: torch.Tensor, generator: torch.Generator):

@@ -40,19 +40,20 @@ def test_the_fused_scan_gives_the_step_by_step_spikes_and_gradients():
 def test_fused_tdbn_and_lif_equal_batch_norm_then_the_step_by_step_neuron(kind, training):
     """On the CPU a layer's tdBN and LIF neuron run as one pass (numba kernels): the same spikes, gradients
     (through the batch statistics too) and running statistics as torch's BatchNorm2d followed by the step-by-step
-    autograd neuron. A convolution of an input held over the window is computed and normalised once."""
+    autograd neuron. A convolution of an input held over the window is computed and normalised once. The surrogate's
+    centre is set apart from both 0 and the threshold, so that the kernels are seen to take it."""
     import copy
 
     from bioaware.models.fsvae import FSVAEParameters, SpikingLayer
     from bioaware.models.functional.fsvae import lif_multiplicative_reset_reference
 
     generator = torch.Generator().manual_seed(0)
-    steps, held = 6, kind == "conv held over the window"
+    steps, held, p = 6, kind == "conv held over the window", FSVAEParameters(surrogate_centre=0.1)
     if kind == "linear":
-        layer = SpikingLayer(torch.nn.Linear(30, 20), 20, FSVAEParameters(), alpha=2.0)
+        layer = SpikingLayer(torch.nn.Linear(30, 20), 20, p, alpha=2.0)
         x = (torch.rand(steps, 40, 30, generator=generator) < 0.3).double()
     else:
-        layer = SpikingLayer(torch.nn.Conv2d(3, 8, 3, 2, 1), 8, FSVAEParameters())
+        layer = SpikingLayer(torch.nn.Conv2d(3, 8, 3, 2, 1), 8, p)
         x = (torch.randn(40, 3, 8, 8, generator=generator) if held
              else (torch.rand(steps, 40, 3, 8, 8, generator=generator) < 0.3)).double()
     layer = layer.double()
@@ -66,7 +67,7 @@ def test_fused_tdbn_and_lif_equal_batch_norm_then_the_step_by_step_neuron(kind, 
     def reference(x):
         current = reference_layer.layer(x if held else x.flatten(0, 1))
         current = current.expand(steps, *current.shape) if held else current.reshape(*x.shape[:2], *current.shape[1:])
-        return lif_multiplicative_reset_reference(reference_layer.norm(current), 0.25, 0.2)
+        return lif_multiplicative_reset_reference(reference_layer.norm(current), 0.25, 0.2, centre=0.1)
 
     x_fused, x_reference = x.clone().requires_grad_(), x.clone().requires_grad_()
     fused, expected = layer(x_fused, steps if held else 0), reference(x_reference)
@@ -80,6 +81,25 @@ def test_fused_tdbn_and_lif_equal_batch_norm_then_the_step_by_step_neuron(kind, 
     for ours, theirs in zip(layer.buffers(), reference_layer.buffers()):
         assert torch.allclose(ours.double(), theirs.double(), atol=1e-14)
     assert int(layer.norm.num_batches_tracked) == 1 + int(training)
+
+
+def test_tdbn_keeps_alpha_vth_outside_its_learned_scale():
+    """As in the authors' tdBN, γ starts at 1 and multiplies α·V_th·x̂: the output is α·V_th times a plain batch
+    norm's, and so is the gradient on γ (an optimiser's step on γ is relative to α·V_th); β's is a batch norm's."""
+    from bioaware.models.fsvae import TDBatchNorm
+
+    generator = torch.Generator().manual_seed(0)
+    norm, plain = TDBatchNorm(6, v_th=0.2, alpha=2.0).double(), torch.nn.BatchNorm2d(6).double()
+    x = torch.randn(5, 7, 6, 3, 3, dtype=torch.float64, generator=generator)
+    ours, theirs = norm(x), plain(x.flatten(0, 1)).reshape(x.shape)
+    assert torch.equal(norm.weight.detach(), torch.ones(6, dtype=torch.float64))
+    assert torch.allclose(ours, 0.4 * theirs, atol=1e-14)
+    w = torch.randn(x.shape, dtype=torch.float64, generator=generator)
+    (ours * w).sum().backward()
+    (theirs * w).sum().backward()
+    assert torch.allclose(norm.weight.grad, 0.4 * plain.weight.grad, atol=1e-12)
+    assert torch.allclose(norm.bias.grad, plain.bias.grad, atol=1e-12)
+    assert torch.allclose(norm.running_var, plain.running_var, atol=1e-14)
 
 
 def test_the_sampler_picks_one_of_k_and_reports_their_mean():
@@ -187,7 +207,7 @@ def test_folding_tdbn_into_weights_and_biases_leaves_outputs_unchanged():
     for norm in (m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)):
         norm.running_mean.uniform_(-0.1, 0.1)
         norm.running_var.uniform_(0.5, 2.0)
-        norm.bias.data.uniform_(0.0, 0.2)
+        norm.bias.data.uniform_(0.1, 0.3)  # about half the neurons driven above threshold
     model = model.double().eval()
     x = torch.rand(3, 1, 32, 32, dtype=torch.float64) * 2 - 1
     z = (torch.rand(4, 3, 8) < 0.4).double()

@@ -105,6 +105,25 @@ def test_checkpoint_of_another_config_is_refused(mnist_data, tmp_path):
         run_training(other, tmp_path / "run", data=data)
 
 
+def test_checkpoint_of_another_network_is_refused_before_anything_is_written(mnist_data, tmp_path):
+    """A checkpoint whose tensors are not the network's (written by a version of bioaware that parametrised it
+    otherwise) is refused with its path, before the run directory is touched."""
+    cfg, data = tiny(40, 20, mnist_data)
+    run = RunDir(tmp_path / "run")
+    run_training(cfg, run.path, data=data, max_batches=1)
+    ckpt = run.checkpoint("snn")
+    state = torch.load(ckpt, weights_only=True)
+    dropped = next(iter(state["task"]["model"]))
+    del state["task"]["model"][dropped]
+    torch.save(state, ckpt)
+    rows = len(run.metrics())
+    with pytest.raises(BioawareError, match=r"snn.ckpt: the snn network in this checkpoint is not the one this "
+                                            r"version of bioaware builds \(.*Missing key.*\); train it again with "
+                                            r"`bioaware train <config> --fresh`"):
+        run_training(cfg, run.path, data=data)
+    assert len(run.metrics()) == rows
+
+
 def test_run_directory_records_everything(mnist_data, tmp_path):
     cfg, data = tiny(60, 40, mnist_data, baselines={"ann_sgd": True, "ann_adam": True})
     results = run_training(cfg, tmp_path / "run", data=data)

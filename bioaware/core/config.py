@@ -172,6 +172,9 @@ class FSVAESection:
     channels: list = field(default_factory=lambda: [32, 64, 128, 256])  # encoder convolutions (k 3, stride 2)
     tau: float = 0.25  # membrane kept per step
     v_th: float = 0.2  # threshold
+    # membrane value at the middle of the rectangular surrogate gradient (width 1, height 1): 0 as in the authors'
+    # code (|u| < 0.5); the threshold's value centres it there instead
+    surrogate_centre: float = 0.0
     psp_tau: float = 2.0  # τ_s of the PSP filter in the prior-matching loss (steps)
     psp_weight: float = 1.0  # weight of the prior-matching term beside the reconstruction MSE
     readout_decay: float = 0.8  # the output image weighs step t's membrane by decay^(T−1−t)

@@ -11,10 +11,9 @@ from bioaware.core.config import Config, TrainSection
 from bioaware.core.errors import BioawareError
 from bioaware.core.log import info
 from bioaware.core.processes import ProcessGroup, join_process_group
-from bioaware.core.checkpoint import load_checkpoint
 from bioaware.data.datasets import ImageData
 from bioaware.core.figures import loss_curves, selection_curves, test_curves
-from bioaware.train.loop import fit, total_batches
+from bioaware.train.loop import fit, restore_checkpoint, total_batches
 from bioaware.core.rundir import RunDir
 from bioaware.families import checked_config, family_of, load_data
 from bioaware.train.tasks import Task
@@ -78,10 +77,10 @@ def _train_locked(cfg: Config, run: RunDir, fresh: bool, max_batches: int | None
     config = cfg.to_dict()
     data = data or load_data(cfg)
     tasks = build_tasks(cfg)
-    for task, _ in tasks:  # a checkpoint of another config is refused before anything is written
+    for task, _ in tasks:  # a checkpoint of another config or network is refused before anything is written
         for ckpt in (run.checkpoint(task.phase), run.checkpoint(task.phase).with_suffix(".best.ckpt")):
             if ckpt.is_file():
-                load_checkpoint(ckpt, config)
+                restore_checkpoint(task, ckpt, config)
     run.record_start(config, {"data_source": data.source, "n_train": len(data.train_x), "n_test": len(data.test_x),
                               "processes": group.world})
     group.barrier()  # the other processes start training from here
@@ -145,9 +144,7 @@ def _load_trained_state(task: Task, run: RunDir, config: dict) -> dict:
     ckpt = run.checkpoint(task.phase)
     if not ckpt.is_file():
         raise BioawareError(f"{ckpt}: missing; train first with `bioaware train <config>`")
-    state = load_checkpoint(ckpt, config)
-    task.load_state_dict(state["task"])
-    return state
+    return restore_checkpoint(task, ckpt, config)
 
 
 def restore(task: Task, run: RunDir, config: dict) -> Task:

@@ -29,19 +29,34 @@ class FSVAEParameters(NamedTuple):
     tau: float = 0.25  # membrane kept per step
     v_th: float = 0.2  # threshold
     readout_decay: float = 0.8  # weight decay^(T−1−t) of step t in the output image
+    surrogate_centre: float = 0.0  # membrane value at the middle of the rectangular surrogate (width 1)
 
 
 class TDBatchNorm(nn.BatchNorm2d):
-    """Threshold-dependent batch norm (Zheng et al. 2021): statistics over batch, space and time, scale α·V_th."""
+    """Threshold-dependent batch norm (Zheng et al. 2021): statistics over batch, space and time; the normalised
+    current times α·V_th, then times the learned γ (initially 1), plus the learned β. The fixed factor α·V_th
+    (`gain`) stays outside γ, as in the authors' code, so that an optimiser step on γ is relative to it."""
 
     def __init__(self, channels: int, v_th: float, alpha: float = 1.0):
         super().__init__(channels)
-        nn.init.constant_(self.weight, alpha * v_th)
+        self.register_buffer("gain", torch.tensor(alpha * v_th))
+
+    @property
+    def scale(self) -> torch.Tensor:
+        """α·V_th·γ per channel: what multiplies the normalised current."""
+        return self.gain * self.weight
+
+    def _count_batch(self) -> float:
+        """Count a training batch; the momentum of the running statistics for it (BatchNorm2d's rule)."""
+        self.num_batches_tracked.add_(1)
+        return self.momentum if self.momentum is not None else 1.0 / float(self.num_batches_tracked)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # [T, B, C, …]
         steps, batch = x.shape[:2]
         flat = x.flatten(0, 1) if x.dim() == 5 else x.reshape(steps * batch, x.shape[2], 1, 1)
-        return super().forward(flat).reshape(x.shape)
+        momentum = self._count_batch() if self.training else 0.0
+        return F.batch_norm(flat, self.running_mean, self.running_var, self.scale, self.bias, self.training,
+                            momentum, self.eps).reshape(x.shape)
 
     def statistics(self, currents: torch.Tensor, repeats: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
         """(mean, 1/σ) per channel of currents [T, B, C, S], each counted `repeats` times: in training the batch's
@@ -50,8 +65,7 @@ class TDBatchNorm(nn.BatchNorm2d):
             return self.running_mean, torch.rsqrt(self.running_var + self.eps)
         mean, var = batch_statistics(currents)
         with torch.no_grad():
-            self.num_batches_tracked.add_(1)
-            momentum = self.momentum if self.momentum is not None else 1.0 / float(self.num_batches_tracked)
+            momentum = self._count_batch()
             n = repeats * currents.numel() // currents.shape[2]
             self.running_mean.mul_(1 - momentum).add_(mean, alpha=momentum)
             self.running_var.mul_(1 - momentum).add_(var * n / (n - 1), alpha=momentum)
@@ -62,11 +76,12 @@ def normalized_spikes(currents: torch.Tensor, norm: TDBatchNorm, steps: int, p: 
     """Spikes [steps, B, C, …] of tdBN → LIF on currents [T_c, B, C, …] (T_c = 1: the same at every step). On the
     CPU one fused pass (`normalized_lif`); elsewhere tdBN, then the LIF scan, as torch operations."""
     if currents.device.type != "cpu":
-        return lif_multiplicative_reset(norm(currents.expand(steps, *currents.shape[1:])), p.tau, p.v_th)
+        return lif_multiplicative_reset(norm(currents.expand(steps, *currents.shape[1:])), p.tau, p.v_th,
+                                        centre=p.surrogate_centre)
     flat = currents.reshape(*currents.shape[:3], -1)
     mean, invstd = norm.statistics(flat, steps // flat.shape[0])
-    spikes = normalized_lif(flat, norm.weight, norm.bias, mean, invstd, steps, p.tau, p.v_th,
-                            batch_stats=norm.training)
+    spikes = normalized_lif(flat, norm.scale, norm.bias, mean, invstd, steps, p.tau, p.v_th,
+                            centre=p.surrogate_centre, batch_stats=norm.training)
     return spikes.reshape(steps, *currents.shape[1:])
 
 
@@ -80,7 +95,8 @@ class SpikingLayer(nn.Module):
 
     def step(self, x: torch.Tensor, state: tuple | None) -> tuple[torch.Tensor, tuple]:
         """(spikes [B, …], new state) for the input [B, …] of one step."""
-        return lif_step(self.norm(self.layer(x).unsqueeze(0))[0], state, self.p.tau, self.p.v_th)
+        return lif_step(self.norm(self.layer(x).unsqueeze(0))[0], state, self.p.tau, self.p.v_th,
+                        centre=self.p.surrogate_centre)
 
     def forward(self, x: torch.Tensor, steps: int = 0) -> torch.Tensor:
         """Spikes [T, B, …] for inputs [T, B, …], or for one input [B, …] held for `steps` steps (computed once)."""

@@ -17,7 +17,7 @@ from bioaware.models.fsvae import FSVAE, SpikingLayer, SpikingMLP
 def folded(layer: SpikingLayer) -> tuple[np.ndarray, np.ndarray]:
     """(weight in the layer's own layout, bias per output channel) of a layer with its tdBN folded in."""
     norm = layer.norm
-    scale = (norm.weight / torch.sqrt(norm.running_var + norm.eps)).detach().double()
+    scale = (norm.scale / torch.sqrt(norm.running_var + norm.eps)).detach().double()
     shift = norm.bias.detach().double() - norm.running_mean.double() * scale
     weight = layer.layer.weight.detach().double()
     if isinstance(layer.layer, nn.ConvTranspose2d):  # [in, out, kh, kw]

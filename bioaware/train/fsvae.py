@@ -84,7 +84,7 @@ class FSVAETask(ImageVAETask):
 
     def __init__(self, fs: FSVAESection, t: TrainSection, phase: str = "snn", shape: tuple = GREY):
         self.phase, self.fs, self.quality_samples, self.shape = phase, fs, fs.quality_samples, tuple(shape)
-        p = FSVAEParameters(fs.steps, fs.latent, fs.k, fs.tau, fs.v_th, fs.readout_decay)
+        p = FSVAEParameters(fs.steps, fs.latent, fs.k, fs.tau, fs.v_th, fs.readout_decay, fs.surrogate_centre)
         self.model = FSVAE(tuple(fs.channels), p, in_channels=shape[0])
         self.optimizer = make_optimizer(self.model.parameters(), t.optimizer, t.lr, t.weight_decay)
 

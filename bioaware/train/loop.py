@@ -7,12 +7,13 @@ import math
 import signal
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 
 import torch
 from tqdm.auto import tqdm
 
 from bioaware.core.config import TrainSection
-from bioaware.core.errors import Interrupted
+from bioaware.core.errors import BioawareError, Interrupted
 from bioaware.core.log import info
 from bioaware.core.checkpoint import fingerprint, load_checkpoint, save_checkpoint
 from bioaware.core.processes import ProcessGroup
@@ -45,6 +46,19 @@ def learning_rate(base: float, schedule: str, step: int, total: int) -> float:
     if schedule == "cosine":
         return base * 0.5 * (1.0 + math.cos(math.pi * step / total))
     return base
+
+
+def restore_checkpoint(task: Task, path: Path, config: dict) -> dict:
+    """Load the checkpoint at `path`, written for `config`, into `task`; returns the checkpoint."""
+    state = load_checkpoint(path, config)
+    try:
+        task.load_state_dict(state["task"])
+    except RuntimeError as exc:  # tensors missing, unexpected or of another shape: another version's network
+        detail = " ".join(str(exc).split())
+        raise BioawareError(f"{path}: the {task.phase} network in this checkpoint is not the one this version of "
+                            f"bioaware builds ({detail[:160]}); train it again with `bioaware train <config> "
+                            "--fresh` (the earlier run is moved aside)") from None
+    return state
 
 
 def total_batches(n_train: int, t: TrainSection) -> int:
@@ -91,8 +105,7 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
     best_ckpt = ckpt.with_suffix(".best.ckpt")
     step, best = 0, None
     if ckpt.exists():
-        state = load_checkpoint(ckpt, config)
-        task.load_state_dict(state["task"])
+        state = restore_checkpoint(task, ckpt, config)
         generator.set_state(state["rng"])
         step, best = state["step"], state.get("best")
         if step >= total:
@@ -162,7 +175,7 @@ def fit(task: Task, train_x: torch.Tensor, t: TrainSection, seed: int, run: RunD
              f"command resumes it, `bioaware evaluate {run.path}` tests it as it is")
     if step == total and best is not None:
         if best["step"] != step:
-            task.load_state_dict(load_checkpoint(best_ckpt, config)["task"])
+            restore_checkpoint(task, best_ckpt, config)
         if validate.finish is not None:
             validate.finish(task)
         task.keep_selected()

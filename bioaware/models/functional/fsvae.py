@@ -1,7 +1,10 @@
 """Dynamics of the Fully Spiking VAE (Kamata, Mukuta & Harada 2022), as pure functions.
 
     u[t] = τ · u[t−1] · (1 − o[t−1]) + x[t]      (τ = 0.25: the fraction of the membrane kept per step)
-    o[t] = Θ(u[t] − V_th)                        (V_th = 0.2; rectangular surrogate of width a, height 1/a)
+    o[t] = Θ(u[t] − V_th)                        (V_th = 0.2)
+
+The surrogate ∂o/∂u is a rectangle of width a and height 1/a around u = c: the authors' code centres it at c = 0
+(|u| < 0.5 for a = 1), not at the threshold.
 
 Latent spikes: a channel's k Bernoulli outputs at step t give its firing probability (their mean); the sample
 is one of the k, picked at random. PSP[t] = (1 − 1/τ_s) · PSP[t−1] + r[t] / τ_s filters the probabilities r
@@ -16,11 +19,11 @@ from bioaware.models.functional.surrogate import rectangle_spike
 
 
 def lif_step(current: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor] | None, tau: float, v_th: float,
-             width: float = 1.0) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+             width: float = 1.0, centre: float = 0.0) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
     """One step of :func:`lif_multiplicative_reset`: (spikes, new (u, o) state); `state` None starts at rest."""
     u, o = state if state is not None else (torch.zeros_like(current), torch.zeros_like(current))
     u = tau * u * (1.0 - o) + current
-    o = rectangle_spike(u - v_th, width)
+    o = rectangle_spike(u - v_th, width, at=centre - v_th)
     return o, (u, o)
 
 
@@ -30,7 +33,7 @@ class _ResetScan(torch.autograd.Function):
     forward and backward; the rest are whole-window operations."""
 
     @staticmethod
-    def forward(ctx, currents: torch.Tensor, tau: float, v_th: float, width: float):
+    def forward(ctx, currents: torch.Tensor, tau: float, v_th: float, width: float, centre: float):
         u = torch.empty_like(currents)
         silent = torch.empty_like(currents)  # 1 − o[t]
         u[0] = currents[0]
@@ -39,35 +42,36 @@ class _ResetScan(torch.autograd.Function):
             if t + 1 < currents.shape[0]:
                 torch.addcmul(currents[t + 1], u[t], silent[t], value=tau, out=u[t + 1])
         ctx.save_for_backward(u, silent)
-        ctx.params = (tau, v_th, width)
+        ctx.params = (tau, width, centre)
         return torch.sub(1.0, silent)
 
     @staticmethod
     def backward(ctx, grad_o: torch.Tensor):
         u, silent = ctx.saved_tensors
-        tau, v_th, width = ctx.params
-        inside = (u - v_th).abs_().lt_(width / 2)  # the rectangular surrogate ∂o/∂u, times the width
+        tau, width, centre = ctx.params
+        inside = (u - centre).abs_().lt_(width / 2)  # the rectangular surrogate ∂o/∂u, times the width
         grad = grad_o * inside  # ∂L/∂u[t] through o[t] alone (× width)
         if width != 1.0:
             grad.div_(width)
         carry = torch.addcmul(silent, u, inside, value=-1.0 / width, out=inside).mul_(tau)  # ∂u[t+1]/∂u[t]
         for t in range(u.shape[0] - 2, -1, -1):
             grad[t].addcmul_(carry[t], grad[t + 1])
-        return grad, None, None, None
+        return grad, None, None, None, None
 
 
-def lif_multiplicative_reset(currents: torch.Tensor, tau: float, v_th: float, width: float = 1.0) -> torch.Tensor:
+def lif_multiplicative_reset(currents: torch.Tensor, tau: float, v_th: float, width: float = 1.0,
+                             centre: float = 0.0) -> torch.Tensor:
     """Spikes [T, …] of the FSVAE's LIF neuron driven by `currents` [T, …] (membrane reset by multiplication),
     as one fused autograd node."""
-    return _ResetScan.apply(currents, tau, v_th, width)
+    return _ResetScan.apply(currents, tau, v_th, width, centre)
 
 
 def lif_multiplicative_reset_reference(currents: torch.Tensor, tau: float, v_th: float,
-                                       width: float = 1.0) -> torch.Tensor:
+                                       width: float = 1.0, centre: float = 0.0) -> torch.Tensor:
     """:func:`lif_multiplicative_reset` step by step with autograd: the definition the fused scan must match."""
     state, spikes = None, []
     for x_t in currents:
-        o, state = lif_step(x_t, state, tau, v_th, width)
+        o, state = lif_step(x_t, state, tau, v_th, width, centre)
         spikes.append(o)
     return torch.stack(spikes)
 

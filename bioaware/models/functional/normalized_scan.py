@@ -1,7 +1,7 @@
 """tdBN and the FSVAE's LIF neuron fused into one pass over a layer, on the CPU (numba kernels).
 
-    n[t] = a · c[t] + b                          (tdBN: a = γ / σ, b = β − μ·a per channel)
-    u[t] = τ · u[t−1] · (1 − o[t−1]) + n[t],  o[t] = Θ(u[t] − V_th)
+    n[t] = a · c[t] + b                          (tdBN: a = g / σ, b = β − μ·a per channel, g = α·V_th·γ)
+    u[t] = τ · u[t−1] · (1 − o[t−1]) + n[t],  o[t] = Θ(u[t] − V_th)   (surrogate: a rectangle around u = centre)
 
 Written with torch operations (`torch.nn.BatchNorm2d`, then the scan of
 :func:`~bioaware.models.functional.fsvae.lif_multiplicative_reset`), a layer's normalisation and neuron read and
@@ -45,7 +45,8 @@ def _scan_forward(c, scale, shift, steps, params, u, spikes):  # pragma: no cove
 @numba.njit(parallel=True, cache=True)
 def _scan_backward(grad_o, u, c, mean, invstd, params, grad_u, sums):  # pragma: no cover - compiled
     """∂L/∂n[t] into grad_u; per batch row Σ ∂L/∂n and Σ ∂L/∂n · x̂ (x̂ = (c − μ)/σ) into sums [B, 2, C]."""
-    tau, v_th, half, inv_width, zero, one = params[0], params[1], params[2], params[3], params[4], params[5]
+    tau, v_th, half, inv_width, zero, one, centre = params[0], params[1], params[2], params[3], params[4], params[5], \
+        params[6]
     steps, batch, channels, size = u.shape
     held = c.shape[0]
     with_sums = sums.shape[0] > 0
@@ -57,7 +58,7 @@ def _scan_backward(grad_o, u, c, mean, invstd, params, grad_u, sums):  # pragma:
                 total, moment = 0.0, 0.0
                 for i in range(size):
                     ui = u[t, b, ch, i]
-                    surrogate = inv_width if abs(ui - v_th) < half else zero
+                    surrogate = inv_width if abs(ui - centre) < half else zero
                     silent = one if ui < v_th else zero
                     # ∂u[t+1]/∂u[t] = τ·(1 − o[t]) − τ·u[t]·∂o[t]/∂u[t]: the reset passes gradient too
                     g = grad_o[t, b, ch, i] * surrogate + tau * (silent - ui * surrogate) * g_next[ch, i]
@@ -136,11 +137,11 @@ def _numpy(x: torch.Tensor) -> np.ndarray:
 
 class _NormalizedScan(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, currents, weight, bias, mean, invstd, steps, tau, v_th, width, batch_stats):
+    def forward(ctx, currents, weight, bias, mean, invstd, steps, tau, v_th, width, centre, batch_stats):
         held, batch, channels, size = currents.shape
         scale = weight.detach() * invstd
         shift = bias.detach() - mean * scale
-        params = currents.new_tensor([tau, v_th, width / 2, 1.0 / width, 0.0, 1.0]).numpy()
+        params = currents.new_tensor([tau, v_th, width / 2, 1.0 / width, 0.0, 1.0, centre]).numpy()
         needs_grad = any(ctx.needs_input_grad[:3])
         spikes = currents.new_empty((steps, batch, channels, size))
         u = currents.new_empty((steps, batch, channels, size) if needs_grad else (0, 0, 0, 0))
@@ -174,14 +175,15 @@ class _NormalizedScan(torch.autograd.Function):
                 grad_c = grad_c.sum(0, keepdim=True)
         grad_weight = moment if ctx.needs_input_grad[1] else None
         grad_bias = total if ctx.needs_input_grad[2] else None
-        return grad_c, grad_weight, grad_bias, None, None, None, None, None, None, None
+        return grad_c, grad_weight, grad_bias, None, None, None, None, None, None, None, None
 
 
 def normalized_lif(currents: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor, mean: torch.Tensor,
                    invstd: torch.Tensor, steps: int, tau: float, v_th: float, width: float = 1.0,
-                   batch_stats: bool = True) -> torch.Tensor:
-    """Spikes [steps, B, C, S] of LIF neurons (multiplicative reset, rectangular surrogate of `width`) driven by
-    currents [T_c, B, C, S] normalised per channel: (c − mean)·invstd·weight + bias. `batch_stats`: mean and
-    invstd are the batch's own statistics of these currents (their gradient flows back through them, as in a
-    training-mode batch norm); otherwise they are constants (running statistics). CPU tensors only."""
-    return _NormalizedScan.apply(currents, weight, bias, mean, invstd, steps, tau, v_th, width, batch_stats)
+                   centre: float = 0.0, batch_stats: bool = True) -> torch.Tensor:
+    """Spikes [steps, B, C, S] of LIF neurons (multiplicative reset, rectangular surrogate of `width` around the
+    membrane value `centre`) driven by currents [T_c, B, C, S] normalised per channel: (c − mean)·invstd·weight +
+    bias. `batch_stats`: mean and invstd are the batch's own statistics of these currents (their gradient flows
+    back through them, as in a training-mode batch norm); otherwise they are constants (running statistics). CPU
+    tensors only."""
+    return _NormalizedScan.apply(currents, weight, bias, mean, invstd, steps, tau, v_th, width, centre, batch_stats)

@@ -39,6 +39,6 @@ def fast_sigmoid_spike(x: torch.Tensor, width: float) -> torch.Tensor:
     return _Spike.apply(x, lambda u: 1.0 / (1.0 + u.abs() / width) ** 2)
 
 
-def rectangle_spike(x: torch.Tensor, width: float) -> torch.Tensor:
-    """Θ(x) in the forward pass, 1/width where |x| < width/2 (else 0) in the backward pass."""
-    return _Spike.apply(x, lambda u: (u.abs() < width / 2).to(u.dtype) / width)
+def rectangle_spike(x: torch.Tensor, width: float, at: float = 0.0) -> torch.Tensor:
+    """Θ(x) in the forward pass, 1/width where |x − at| < width/2 (else 0) in the backward pass."""
+    return _Spike.apply(x, lambda u: ((u - at).abs() < width / 2).to(u.dtype) / width)
